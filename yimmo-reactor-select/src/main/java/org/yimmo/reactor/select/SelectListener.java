@@ -1,0 +1,224 @@
+package org.yimmo.reactor.select;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yimmo.core.net.Connection;
+import org.yimmo.core.net.ConnectionHandler;
+import org.yimmo.core.net.ListenAddress;
+import org.yimmo.core.net.Listener;
+import org.yimmo.core.net.ProtocolFactory;
+
+/**
+ * A listening socket on a {@link SelectReactor}: accepts a bounded batch per turn and gives each
+ * connection its handler.
+ *
+ * <p>Threading: accepting runs on the reactor thread; {@link #close()} from any thread.
+ */
+final class SelectListener implements Listener, SelectReactor.SelectChannel {
+
+    private static final Logger log = LoggerFactory.getLogger(SelectListener.class);
+    private static final int BACKLOG = 1024;
+    /** How long accepting pauses after the process ran out of descriptors. */
+    private static final long ACCEPT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final SelectReactor reactor;
+    private final ListenAddress address;
+    private final ServerSocketChannel channel;
+    private final ProtocolFactory protocol;
+    private final SocketAddress localAddress;
+    /** The unix socket file this listener created, deleted again on close. */
+    private final Path ownedSocketFile;
+    private final boolean tcp;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private SelectionKey key;
+
+    private SelectListener(SelectReactor reactor, ListenAddress address, ServerSocketChannel channel,
+            ProtocolFactory protocol, Path ownedSocketFile) throws IOException {
+        this.reactor = reactor;
+        this.address = address;
+        this.channel = channel;
+        this.protocol = protocol;
+        this.ownedSocketFile = ownedSocketFile;
+        this.localAddress = channel.getLocalAddress();
+        this.tcp = !(localAddress instanceof UnixDomainSocketAddress);
+    }
+
+    /** Binds or adopts the socket on the calling thread, so errors surface to the caller. */
+    static SelectListener bind(SelectReactor reactor, ListenAddress address, ProtocolFactory protocol)
+            throws IOException {
+        ServerSocketChannel channel;
+        Path ownedSocketFile = null;
+        if (address instanceof ListenAddress.Tcp tcp) {
+            channel = ServerSocketChannel.open();
+            try {
+                channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                channel.bind(tcp.toSocketAddress(), BACKLOG);
+            } catch (IOException e) {
+                channel.close();
+                throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+            }
+        } else if (address instanceof ListenAddress.Unix unix) {
+            removeStaleSocket(unix.path());
+            channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                channel.bind(UnixDomainSocketAddress.of(unix.path()), BACKLOG);
+            } catch (IOException e) {
+                channel.close();
+                throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+            }
+            ownedSocketFile = unix.path();
+        } else {
+            channel = InheritedChannels.adopt(((ListenAddress.Inherited) address).fd());
+        }
+        try {
+            channel.configureBlocking(false);
+            return new SelectListener(reactor, address, channel, protocol, ownedSocketFile);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** A socket file nobody accepts on is left over from a dead server; a live one is an error. */
+    private static void removeStaleSocket(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        if (Files.isRegularFile(path) || Files.isDirectory(path)) {
+            throw new IOException("cannot listen on unix:" + path + ": a file that is not a socket is in the way");
+        }
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            throw new IOException("cannot listen on unix:" + path + ": another process is listening there");
+        } catch (IOException refused) {
+            if (refused.getMessage() != null && refused.getMessage().contains("another process")) {
+                throw refused;
+            }
+            Files.deleteIfExists(path);
+        }
+    }
+
+    void register(Selector selector) throws IOException {
+        if (!closed.get()) {
+            key = channel.register(selector, SelectionKey.OP_ACCEPT, this);
+        }
+    }
+
+    @Override
+    public void onReady(int readyOps) {
+        int limit = reactor.options().acceptsPerTurn();
+        for (int i = 0; i < limit && !closed.get(); i++) {
+            SocketChannel accepted;
+            try {
+                accepted = channel.accept();
+            } catch (IOException e) {
+                // Typically EMFILE: the pending connection stays queued, so pause instead of
+                // spinning on a readiness we cannot act on.
+                log.warn("accept on {} failed, pausing accepts for {} ms: {}", address,
+                        TimeUnit.NANOSECONDS.toMillis(ACCEPT_BACKOFF_NANOS), e.getMessage());
+                pauseAccepting();
+                return;
+            }
+            if (accepted == null) {
+                return;
+            }
+            open(accepted);
+        }
+    }
+
+    private void open(SocketChannel accepted) {
+        SelectConnection connection;
+        try {
+            accepted.configureBlocking(false);
+            if (tcp) {
+                accepted.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            connection = new SelectConnection(reactor, accepted, null);
+        } catch (IOException e) {
+            log.debug("dropping a connection on {} that failed at once: {}", address, e.getMessage());
+            try {
+                accepted.close();
+            } catch (IOException ignored) {
+                // already broken; nothing more to release
+            }
+            return;
+        }
+        try {
+            connection.setHandler(protocol.newHandler(connection));
+        } catch (RuntimeException e) {
+            log.error("protocol on {} failed to make a handler", address, e);
+            connection.setHandler(new NoHandler());
+            connection.closeWith(e);
+            return;
+        }
+        connection.register();
+    }
+
+    private void pauseAccepting() {
+        if (key == null || !key.isValid()) {
+            return;
+        }
+        key.interestOps(0);
+        reactor.timers().schedule(reactor.nanoTime() + ACCEPT_BACKOFF_NANOS, (id, now) -> {
+            if (!closed.get() && key.isValid()) {
+                key.interestOps(SelectionKey.OP_ACCEPT);
+            }
+        });
+    }
+
+    @Override
+    public ListenAddress address() {
+        return address;
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (key != null) {
+            key.cancel();
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("closing listener {} failed", address, e);
+        }
+        if (ownedSocketFile != null) {
+            try {
+                Files.deleteIfExists(ownedSocketFile);
+            } catch (IOException e) {
+                log.warn("cannot remove socket file {}: {}", ownedSocketFile, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "listener " + address;
+    }
+
+    /** Stands in when the protocol could not make a handler, so the close can be reported. */
+    private static final class NoHandler implements ConnectionHandler {
+        @Override
+        public void onReadable(Connection connection) {
+        }
+    }
+}
