@@ -1,5 +1,6 @@
 package org.yimmo.core.reactor;
 
+import org.yimmo.core.net.EchoHandler;
 import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
 

@@ -44,6 +44,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.yimmo.core.net.Connection;
 import org.yimmo.core.net.ConnectionHandler;
+import org.yimmo.core.net.EchoHandler;
 import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
 

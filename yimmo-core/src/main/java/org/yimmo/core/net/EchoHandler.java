@@ -1,14 +1,16 @@
-package org.yimmo.core.reactor;
+package org.yimmo.core.net;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.yimmo.core.net.Connection;
-import org.yimmo.core.net.ConnectionHandler;
 
 /**
- * Echoes what it reads, with back-pressure: while a write is incomplete it stops reading and
- * waits for a writable event. Holds a pooled buffer only while bytes are in flight. Closes at
- * the peer's end of stream.
+ * The echo protocol: writes back what it reads. The smallest complete protocol, used by the echo
+ * example, the reactor conformance suite and the loopback benchmark.
+ *
+ * <p>Shows the habits every protocol on a reactor needs: back-pressure (while a write is
+ * incomplete it stops reading and waits for a writable event) and holding a pooled buffer only
+ * while bytes are in flight, so an idle connection costs no buffer. Closes at the peer's end of
+ * stream. Reactor thread only, like every handler.
  */
 public class EchoHandler implements ConnectionHandler {
 
