@@ -27,8 +27,7 @@ public final class ReactorSelection {
     public static List<ReactorProvider> installed() {
         List<ReactorProvider> providers = new ArrayList<>();
         ServiceLoader.load(ReactorProvider.class, ReactorSelection.class.getClassLoader()).forEach(providers::add);
-        providers.sort(Comparator.comparingInt(ReactorProvider::priority).reversed());
-        return providers;
+        return byPriority(providers);
     }
 
     /** Chooses among the installed providers. */
@@ -49,9 +48,7 @@ public final class ReactorSelection {
             throw new ReactorSelectionException("unknown reactor '" + requested + "': expected one of "
                     + String.join(", ", NAMES) + ". " + describe(providers));
         }
-        List<ReactorProvider> sorted = new ArrayList<>(providers);
-        sorted.sort(Comparator.comparingInt(ReactorProvider::priority).reversed());
-        for (ReactorProvider provider : sorted) {
+        for (ReactorProvider provider : byPriority(providers)) {
             boolean wanted = name.equals(AUTO) || provider.name().equals(name);
             if (!wanted) {
                 continue;
@@ -72,13 +69,20 @@ public final class ReactorSelection {
                 + name + " jar). " + describe(providers));
     }
 
+    private static List<ReactorProvider> byPriority(List<ReactorProvider> providers) {
+        List<ReactorProvider> sorted = new ArrayList<>(providers);
+        sorted.sort(Comparator.comparingInt(ReactorProvider::priority).reversed());
+        return sorted;
+    }
+
     /** Chooses and creates a reactor. */
     public static Reactor open(String requested, ReactorOptions options) throws IOException {
         return choose(requested).create(options);
     }
 
-    /** "Available: select. Not available: kqueue (needs BSD or macOS)." */
+    /** "Available: epoll, select. Not available: kqueue (needs BSD or macOS).", by priority. */
     public static String describe(List<ReactorProvider> providers) {
+        providers = byPriority(providers);
         String available = providers.stream().filter(p -> p.availability().available())
                 .map(ReactorProvider::name).collect(Collectors.joining(", "));
         String unavailable = providers.stream().filter(p -> !p.availability().available())
