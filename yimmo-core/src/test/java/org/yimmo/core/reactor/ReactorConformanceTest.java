@@ -173,13 +173,13 @@ public abstract class ReactorConformanceTest {
     }
 
     @Test
-    void shouldCompleteWritesLargerThanTheSocketBufferThroughWritableEvents() throws Exception {
+    void shouldCompleteGatheringWritesLargerThanTheSocketBufferThroughWritableEvents() throws Exception {
         Reactor reactor = startedReactor();
         int total = 32 * 1024 * 1024;
         CountDownLatch firstPartialWrite = new CountDownLatch(1);
         AtomicInteger writableEvents = new AtomicInteger();
         Listener listener = reactor.listen(ListenAddress.tcp("127.0.0.1", 0), c -> new ConnectionHandler() {
-            final ByteBuffer payload = pattern(total);
+            final ByteBuffer[] payload = slices(pattern(total), 4);
 
             @Override
             public void onOpen(Connection connection) throws IOException {
@@ -195,8 +195,8 @@ public abstract class ReactorConformanceTest {
                 if (firstPartialWrite.getCount() == 0) {
                     writableEvents.incrementAndGet();
                 }
-                connection.write(payload);
-                if (payload.hasRemaining()) {
+                connection.write(payload, 0, payload.length);
+                if (payload[payload.length - 1].hasRemaining()) {
                     firstPartialWrite.countDown();
                     connection.requestWritable();
                 } else {
@@ -211,6 +211,16 @@ public abstract class ReactorConformanceTest {
             assertEquals(pattern(total), ByteBuffer.wrap(received));
         }
         assertTrue(writableEvents.get() > 0, "the rest of the payload should have gone out on writable events");
+    }
+
+    /** {@code count} consecutive slices of {@code whole}, for a gathering write. */
+    private static ByteBuffer[] slices(ByteBuffer whole, int count) {
+        ByteBuffer[] parts = new ByteBuffer[count];
+        int size = whole.remaining() / count;
+        for (int i = 0; i < count; i++) {
+            parts[i] = whole.slice(i * size, i == count - 1 ? whole.remaining() - i * size : size);
+        }
+        return parts;
     }
 
     private static ByteBuffer pattern(int size) {
@@ -256,6 +266,33 @@ public abstract class ReactorConformanceTest {
         }
         assertTrue(await(inputShutdownSeen));
         assertEquals(0, readsAfterEnd.get(), "end of stream must be announced once");
+    }
+
+    @Test
+    void shouldStopReportingReadinessOnceEndOfStreamWasRead() throws Exception {
+        Reactor reactor = newReactor(ReactorOptions.defaults());
+        AtomicInteger ends = new AtomicInteger();
+        Listener listener = reactor.listen(ListenAddress.tcp("127.0.0.1", 0), c -> connection -> {
+            while (connection.read(ByteBuffer.allocate(64)) > 0) {
+                // drain
+            }
+            if (connection.isInputShutdown()) {
+                ends.incrementAndGet();
+            }
+        });
+        try (Socket socket = client(listener)) {
+            socket.getOutputStream().write(new byte[10]);
+            socket.shutdownOutput();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (ends.get() == 0) {
+                reactor.runOnce(TimeUnit.MILLISECONDS.toNanos(100));
+                assertTrue(System.nanoTime() < deadline, "end of stream never reached the handler");
+            }
+            // The connection stays open, yet a turn finds nothing to do: no busy loop on EOF.
+            assertEquals(0, reactor.runOnce(0));
+            assertEquals(0, reactor.runOnce(TimeUnit.MILLISECONDS.toNanos(20)));
+            assertEquals(1, ends.get());
+        }
     }
 
     @Test
@@ -422,6 +459,111 @@ public abstract class ReactorConformanceTest {
             assertTrue(System.nanoTime() - start < WAIT.toNanos(), "an unbounded wait ignored the timer");
         }
         assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(30), "timer fired early");
+    }
+
+    @Test
+    void shouldEchoOverIpv6AndKnowBothAddresses() throws Exception {
+        Reactor reactor = startedReactor();
+        CompletableFuture<SocketAddress[]> seen = new CompletableFuture<>();
+        Listener listener = reactor.listen(ListenAddress.parse("[::1]:0").get(0), c -> new EchoHandler() {
+            @Override
+            public void onOpen(Connection connection) {
+                seen.complete(new SocketAddress[] {connection.localAddress(), connection.remoteAddress()});
+            }
+        });
+        InetSocketAddress bound = tcpAddress(listener);
+        assertEquals(java.net.InetAddress.getByName("::1"), bound.getAddress());
+        try (Socket socket = client(listener)) {
+            byte[] message = message(11);
+            socket.getOutputStream().write(message);
+            assertArrayEquals(message, readFully(socket.getInputStream(), message.length));
+            SocketAddress[] addresses = await(seen);
+            assertEquals(socket.getRemoteSocketAddress(), addresses[0], "server side local address");
+            assertEquals(socket.getLocalSocketAddress(), addresses[1], "server side remote address");
+        }
+    }
+
+    @Test
+    void shouldHalfCloseItsOwnSideAndGoOnReading() throws Exception {
+        Reactor reactor = startedReactor();
+        CompletableFuture<String> heardAfterShutdown = new CompletableFuture<>();
+        Listener listener = reactor.listen(ListenAddress.tcp("127.0.0.1", 0), c -> new ConnectionHandler() {
+            final ByteArrayOutputStream received = new ByteArrayOutputStream();
+
+            @Override
+            public void onOpen(Connection connection) throws IOException {
+                connection.write(ByteBuffer.wrap("bye".getBytes(StandardCharsets.US_ASCII)));
+                connection.shutdownOutput();
+                connection.shutdownOutput();
+            }
+
+            @Override
+            public void onReadable(Connection connection) throws IOException {
+                ByteBuffer buffer = ByteBuffer.allocate(64);
+                if (connection.read(buffer) < 0) {
+                    heardAfterShutdown.complete(received.toString(StandardCharsets.US_ASCII));
+                    connection.close();
+                    return;
+                }
+                received.write(buffer.array(), 0, buffer.position());
+            }
+        });
+        try (Socket socket = client(listener)) {
+            assertEquals("bye", new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+            socket.getOutputStream().write("still here".getBytes(StandardCharsets.US_ASCII));
+            socket.shutdownOutput();
+            assertEquals("still here", await(heardAfterShutdown));
+        }
+    }
+
+    @Test
+    void shouldSendAFileWithTransferFrom(@TempDir Path dir) throws Exception {
+        Reactor reactor = startedReactor();
+        Path file = dir.resolve("payload.bin");
+        ByteBuffer content = pattern(8 * 1024 * 1024 + 123);
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            while (content.hasRemaining()) {
+                out.write(content);
+            }
+        }
+        Listener listener = reactor.listen(ListenAddress.tcp("127.0.0.1", 0), c -> new ConnectionHandler() {
+            java.nio.channels.FileChannel source;
+            long position;
+
+            @Override
+            public void onOpen(Connection connection) throws IOException {
+                source = java.nio.channels.FileChannel.open(file);
+                onWritable(connection);
+            }
+
+            @Override
+            public void onReadable(Connection connection) {
+            }
+
+            @Override
+            public void onWritable(Connection connection) throws IOException {
+                position += connection.transferFrom(source, position, source.size() - position);
+                if (position < source.size()) {
+                    connection.requestWritable();
+                } else {
+                    connection.close();
+                }
+            }
+
+            @Override
+            public void onClosed(Connection connection, Throwable cause) {
+                try {
+                    source.close();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+        try (Socket socket = client(listener)) {
+            byte[] received = socket.getInputStream().readAllBytes();
+            assertEquals(content.flip(), ByteBuffer.wrap(received));
+        }
     }
 
     @Test
