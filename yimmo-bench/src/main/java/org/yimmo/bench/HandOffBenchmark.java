@@ -14,7 +14,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.yimmo.bench.queue.HandOffs;
 import org.yimmo.bench.queue.LoopReactor;
 import org.yimmo.core.queue.ReactorInbox;
 import org.yimmo.core.queue.WorkQueue;
@@ -89,9 +88,9 @@ public class HandOffBenchmark {
                             sink);
                     break;
                 case "abq":
-                    work = HandOffs.workQueue(new ArrayBlockingQueue<>(CAPACITY), CAPACITY,
+                    work = WorkQueue.withQueue(new ArrayBlockingQueue<>(CAPACITY), CAPACITY,
                             reactor, null);
-                    inbox = HandOffs.inbox(new ArrayBlockingQueue<>(CAPACITY), CAPACITY,
+                    inbox = ReactorInbox.withQueue(new ArrayBlockingQueue<>(CAPACITY), CAPACITY,
                             ReactorInbox.DEFAULT_BATCH_SIZE, reactor, sink);
                     break;
                 default:
@@ -198,9 +197,9 @@ public class HandOffBenchmark {
                 inbox = new ReactorInbox<>(CAPACITY, ReactorInbox.DEFAULT_BATCH_SIZE, reactor,
                         sink);
             } else {
-                work = HandOffs.workQueue(new ArrayBlockingQueue<>(CAPACITY), CAPACITY, reactor,
+                work = WorkQueue.withQueue(new ArrayBlockingQueue<>(CAPACITY), CAPACITY, reactor,
                         null);
-                inbox = HandOffs.inbox(new ArrayBlockingQueue<>(CAPACITY), CAPACITY,
+                inbox = ReactorInbox.withQueue(new ArrayBlockingQueue<>(CAPACITY), CAPACITY,
                         ReactorInbox.DEFAULT_BATCH_SIZE, reactor, sink);
             }
         }

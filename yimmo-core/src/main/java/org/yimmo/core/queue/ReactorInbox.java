@@ -77,14 +77,14 @@ public final class ReactorInbox<T> {
     }
 
     /**
-     * Same policy over another queue, for benchmarks (e.g. {@code ArrayBlockingQueue}). The queue
+     * Same policy over another queue, for comparisons (the benchmarks use {@code ArrayBlockingQueue}). The queue
      * must be bounded at {@code capacity}, safe for many producers and one consumer, and its
      * {@code offer} and {@code poll} must each include a volatile write or CAS ordering the
      * hand-off (as every {@code java.util.concurrent} queue's do), and a {@code poll} that sees
      * an offer's index must also see its element (JCTools' {@code poll}, unlike
      * {@code relaxedPoll}, spins for it).
      */
-    static <T> ReactorInbox<T> withQueue(Queue<T> queue, int capacity, int batchSize,
+    public static <T> ReactorInbox<T> withQueue(Queue<T> queue, int capacity, int batchSize,
             Executor reactor, Consumer<? super T> sink) {
         return new ReactorInbox<>(queue, capacity, batchSize, reactor, sink);
     }

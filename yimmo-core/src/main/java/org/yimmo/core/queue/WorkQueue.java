@@ -80,13 +80,13 @@ public final class WorkQueue<T> {
     }
 
     /**
-     * Same policy over another queue, for benchmarks (e.g. {@code ArrayBlockingQueue}). The queue
+     * Same policy over another queue, for comparisons (the benchmarks use {@code ArrayBlockingQueue}). The queue
      * must be bounded at {@code capacity}, safe for one producer and many consumers, and its
      * {@code offer} and {@code poll} must each include a volatile write or CAS that orders the
      * element hand-off (as every {@code java.util.concurrent} queue's do): the refusal handshake
      * relies on the consumer's {@code poll} acting as a full fence before it reads the flag.
      */
-    static <T> WorkQueue<T> withQueue(Queue<T> queue, int capacity, Executor producerExecutor,
+    public static <T> WorkQueue<T> withQueue(Queue<T> queue, int capacity, Executor producerExecutor,
             Runnable onSpaceAvailable) {
         return new WorkQueue<>(queue, capacity, producerExecutor, onSpaceAvailable);
     }
