@@ -8,7 +8,7 @@ import java.util.function.LongSupplier;
  *
  * @param clock            nanosecond clock driving the timers; tests pass a fake one
  * @param timerTickNanos   timer resolution: a timer fires at most one tick after its deadline
- * @param timerWheelSize   slots in the wheel (a power of two)
+ * @param timerWheelSize   slots in the wheel (a positive power of two)
  * @param bufferSize       size of each pooled direct read buffer
  * @param maxPooledBuffers free buffers kept for reuse; more are left to the garbage collector
  * @param tasksPerTurn     submitted tasks run per turn before I/O is looked at again
@@ -24,7 +24,7 @@ public record ReactorOptions(
         int acceptsPerTurn) {
 
     public ReactorOptions {
-        if (timerTickNanos <= 0 || Integer.bitCount(timerWheelSize) != 1 || bufferSize <= 0
+        if (timerTickNanos <= 0 || timerWheelSize <= 0 || Integer.bitCount(timerWheelSize) != 1 || bufferSize <= 0
                 || maxPooledBuffers < 0 || tasksPerTurn <= 0 || acceptsPerTurn <= 0) {
             throw new IllegalArgumentException("invalid reactor options: " + toString());
         }

@@ -448,6 +448,28 @@ public abstract class ReactorConformanceTest {
     }
 
     @Test
+    void shouldGoOnFiringTimersWhenOneThrows() throws Exception {
+        AtomicLong now = new AtomicLong(0);
+        Reactor reactor = newReactor(ReactorOptions.defaults().withClock(now::get));
+        long tick = ReactorOptions.defaults().timerTickNanos();
+        reactor.runOnce(0);
+        List<String> fired = new ArrayList<>();
+        reactor.timers().schedule(tick, (id, at) -> fired.add("first"));
+        reactor.timers().schedule(2 * tick, (id, at) -> {
+            fired.add("throws");
+            throw new IllegalStateException("timer task bug");
+        });
+        reactor.timers().schedule(3 * tick, (id, at) -> fired.add("third"));
+        now.set(3 * tick);
+        reactor.runOnce(0);
+        assertEquals(List.of("first", "throws", "third"), fired);
+        reactor.timers().schedule(4 * tick, (id, at) -> fired.add("later"));
+        now.set(4 * tick);
+        reactor.runOnce(0);
+        assertEquals("later", fired.get(fired.size() - 1), "the loop survives a failing timer");
+    }
+
+    @Test
     void shouldSleepNoLongerThanTheNextTimer() throws Exception {
         Reactor reactor = newReactor(ReactorOptions.defaults());
         reactor.runOnce(0);

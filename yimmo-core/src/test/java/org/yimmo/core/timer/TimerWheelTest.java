@@ -394,11 +394,9 @@ class TimerWheelTest {
 
     @Test
     void shouldNotAllocateOnScheduleAndCancelOnceWarm() {
-        if (!(java.lang.management.ManagementFactory.getThreadMXBean()
-                instanceof com.sun.management.ThreadMXBean threads)
-                || !threads.isThreadAllocatedMemorySupported()) {
-            return;
-        }
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadAllocatedMemorySupported(), "this JVM cannot count allocation");
         threads.setThreadAllocatedMemoryEnabled(true);
         TimerTask task = (id, now) -> { };
         for (int i = 0; i < 10_000; i++) {
@@ -413,8 +411,9 @@ class TimerWheelTest {
             }
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             if (round == 2) {
-                // Well under one byte per operation: only the measuring itself may allocate.
-                assertTrue(allocated < 1_024, allocated + " bytes for 100,000 schedule+cancel");
+                // One object per operation would be 1.6 MB; JIT compilation and the measuring
+                // itself allocate a little on this thread, so allow well under a byte per op.
+                assertTrue(allocated < 16_384, allocated + " bytes for 100,000 schedule+cancel");
             }
         }
         assertEquals(300_000, sink);

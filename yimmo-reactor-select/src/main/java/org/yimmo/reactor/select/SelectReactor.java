@@ -184,13 +184,27 @@ final class SelectReactor implements Reactor {
             sleeping.set(false);
         }
         handled += ready;
-        handled += timers.poll(clock.getAsLong(), Integer.MAX_VALUE);
+        handled += fireTimers();
         notifyClosed();
         handled += runTasks();
         if (closeRequested) {
             shutdown();
         }
         return handled;
+    }
+
+    /** A failing timer task is logged; the wheel keeps the others pending, so go on polling. */
+    private int fireTimers() {
+        long now = clock.getAsLong();
+        int fired = 0;
+        for (;;) {
+            try {
+                return fired + timers.poll(now, Integer.MAX_VALUE);
+            } catch (RuntimeException e) {
+                fired++;
+                log.error("timer task failed", e);
+            }
+        }
     }
 
     private long timeUntilNextTimer() {
