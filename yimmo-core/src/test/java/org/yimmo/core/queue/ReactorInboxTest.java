@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.yimmo.core.testing.Allocation;
 
 class ReactorInboxTest {
 
@@ -308,11 +309,6 @@ class ReactorInboxTest {
 
     @Test
     void shouldNotAllocatePerItem() {
-        java.lang.management.ThreadMXBean bean =
-                java.lang.management.ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                bean instanceof com.sun.management.ThreadMXBean);
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) bean;
         // An executor that runs the drain inline, without allocating.
         AtomicInteger received = new AtomicInteger();
         Runnable[] pending = new Runnable[1];
@@ -326,15 +322,14 @@ class ReactorInboxTest {
             pending[0] = null;
             task.run();
         }
-        long tid = Thread.currentThread().getId();
-        long before = mx.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 100_000; i++) {
-            inbox.offer(item);
-            Runnable task = pending[0];
-            pending[0] = null;
-            task.run();
-        }
-        long allocated = mx.getThreadAllocatedBytes(tid) - before;
+        long allocated = Allocation.bytesAllocatedBy(() -> {
+            for (int i = 0; i < 100_000; i++) {
+                inbox.offer(item);
+                Runnable task = pending[0];
+                pending[0] = null;
+                task.run();
+            }
+        });
         assertTrue(allocated < 10_000, "allocated " + allocated + " bytes for 100k items");
         assertEquals(500_000, received.get());
     }

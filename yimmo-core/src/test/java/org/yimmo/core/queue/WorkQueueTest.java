@@ -22,6 +22,7 @@ import java.util.function.IntFunction;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.yimmo.core.testing.Allocation;
 
 class WorkQueueTest {
 
@@ -368,11 +369,6 @@ class WorkQueueTest {
 
     @Test
     void shouldNotAllocatePerItemOnTheFastPath() {
-        java.lang.management.ThreadMXBean bean =
-                java.lang.management.ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                bean instanceof com.sun.management.ThreadMXBean);
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) bean;
         WorkQueue<Object> queue = new WorkQueue<>(64, Runnable::run, () -> { });
         Object item = new Object();
         for (int i = 0; i < 200_000; i++) { // warm-up, including refusals
@@ -381,13 +377,12 @@ class WorkQueueTest {
             queue.poll();
             queue.poll();
         }
-        long tid = Thread.currentThread().getId();
-        long before = mx.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 100_000; i++) {
-            queue.offer(item);
-            queue.poll();
-        }
-        long allocated = mx.getThreadAllocatedBytes(tid) - before;
+        long allocated = Allocation.bytesAllocatedBy(() -> {
+            for (int i = 0; i < 100_000; i++) {
+                queue.offer(item);
+                queue.poll();
+            }
+        });
         assertTrue(allocated < 10_000, "allocated " + allocated + " bytes for 100k items");
     }
 }
