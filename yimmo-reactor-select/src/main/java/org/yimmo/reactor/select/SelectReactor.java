@@ -56,7 +56,8 @@ final class SelectReactor implements Reactor {
 
     private volatile Thread owner;
     private volatile boolean closeRequested;
-    private boolean terminated;
+    /** Set once on the loop thread; read by producers, who then drop their tasks. */
+    private volatile boolean terminated;
 
     SelectReactor(ReactorOptions options) throws IOException {
         this.options = options;
@@ -103,15 +104,13 @@ final class SelectReactor implements Reactor {
         return connection;
     }
 
-    /** Runs {@code action} now on the loop thread, or hands it to the loop. */
+    /**
+     * Runs {@code action} now on the loop thread, or hands it to the loop (which may not have
+     * started yet: the socket is already bound, so the kernel queues connections meanwhile).
+     */
     private void onLoop(Runnable action) {
         if (inReactorThread()) {
             action.run();
-        } else if (owner == null) {
-            // Set-up before the loop runs: do it here, but the loop may be entering select on
-            // another thread right now and would not see the new key until woken.
-            action.run();
-            selector.wakeup();
         } else {
             execute(action);
         }
