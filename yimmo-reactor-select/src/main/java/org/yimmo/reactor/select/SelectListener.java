@@ -100,14 +100,16 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
         if (Files.isRegularFile(path) || Files.isDirectory(path)) {
             throw new IOException("cannot listen on unix:" + path + ": a file that is not a socket is in the way");
         }
+        boolean live;
         try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            throw new IOException("cannot listen on unix:" + path + ": another process is listening there");
+            live = true;
         } catch (IOException refused) {
-            if (refused.getMessage() != null && refused.getMessage().contains("another process")) {
-                throw refused;
-            }
-            Files.deleteIfExists(path);
+            live = false;
         }
+        if (live) {
+            throw new IOException("cannot listen on unix:" + path + ": another process is listening there");
+        }
+        Files.deleteIfExists(path);
     }
 
     void register(Selector selector) throws IOException {
