@@ -102,7 +102,7 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
         }
         boolean live;
         try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            live = true;
+            live = probe.isConnected();
         } catch (IOException refused) {
             live = false;
         }
