@@ -33,6 +33,22 @@ class RequestHeadParserTest {
         }));
     }
 
+    /** Long values go through the eight-bytes-at-a-time scan: a bad byte anywhere must stop it. */
+    @Test
+    void shouldFindAControlByteAtAnyPlaceInALongValue() {
+        String value = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for (char bad : new char[] {'\0', '\u0001', '\n', '\u001f', '\u007f'}) {
+            for (int at = 0; at < value.length(); at++) {
+                String request = "GET / HTTP/1.1\r\nHost: h\r\nX: " + value.substring(0, at) + bad
+                        + value.substring(at) + "\r\n\r\n";
+                assertEquals("E400", Feeds.head(new byte[][] {bytes(request)}, LIMITS, true), at + " " + (int) bad);
+            }
+        }
+        String tabs = "GET / HTTP/1.1\r\nHost: h\r\nX: a\tb\u00ffcdefghijkl\tmnopqrstuv\u0080 \t\r\n\r\n";
+        assertEquals("GET / HTTP/1.1 [Host=h|X=a\tb\u00ffcdefghijkl\tmnopqrstuv\u0080] keep @" + tabs.length(),
+                Feeds.head(new byte[][] {bytes(tabs)}, LIMITS, true));
+    }
+
     @Test
     void shouldParsePipelinedRequestsOneAfterAnother() {
         String first = "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n";
