@@ -3,9 +3,9 @@ package org.yimmo.http.parser;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
+import org.yimmo.core.testing.Allocation;
 
 /** After warm-up, parsing a typical request and decoding a chunked body allocate nothing. */
 class ParserAllocationTest {
@@ -17,15 +17,6 @@ class ParserAllocationTest {
             + "Host: api.example.com\r\nUser-Agent: client/1.0\r\nAccept: application/json\r\n"
             + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
             + "4;ext=1\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\nX-Check: 1\r\n\r\n");
-
-    private static com.sun.management.ThreadMXBean bean() {
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assertTrue(bean instanceof com.sun.management.ThreadMXBean, "needs com.sun.management.ThreadMXBean");
-        com.sun.management.ThreadMXBean sun = (com.sun.management.ThreadMXBean) bean;
-        assertTrue(sun.isThreadAllocatedMemorySupported(), "thread allocation counting unsupported");
-        sun.setThreadAllocatedMemoryEnabled(true);
-        return sun;
-    }
 
     private static long once(ByteBuffer buffer, RequestHeadParser parser, ChunkedDecoder decoder) {
         buffer.clear();
@@ -49,22 +40,20 @@ class ParserAllocationTest {
 
     @Test
     void shouldNotAllocatePerRequestAfterWarmUp() {
-        com.sun.management.ThreadMXBean bean = bean();
         ByteBuffer buffer = ByteBuffer.allocateDirect(REQUEST.length);
         buffer.put(REQUEST);
         RequestHeadParser parser = new RequestHeadParser(HttpLimits.defaults());
         ChunkedDecoder decoder = new ChunkedDecoder(HttpLimits.defaults());
-        long sink = 0;
+        long[] sink = {0};
         for (int k = 0; k < WARM_UP; k++) {
-            sink += once(buffer, parser, decoder);
+            sink[0] += once(buffer, parser, decoder);
         }
-        long thread = Thread.currentThread().getId();
-        long before = bean.getThreadAllocatedBytes(thread);
-        for (int k = 0; k < MEASURED; k++) {
-            sink += once(buffer, parser, decoder);
-        }
-        long allocated = bean.getThreadAllocatedBytes(thread) - before;
-        assertEquals((long) (WARM_UP + MEASURED) * 13, sink);
+        long allocated = Allocation.bytesAllocatedBy(() -> {
+            for (int k = 0; k < MEASURED; k++) {
+                sink[0] += once(buffer, parser, decoder);
+            }
+        });
+        assertEquals((long) (WARM_UP + MEASURED) * 13, sink[0]);
         // JIT activity can allocate a little on this thread; a per-request object would be
         // at least 16 bytes x 200,000.
         assertTrue(allocated < MEASURED / 10, "allocated " + allocated + " bytes over " + MEASURED + " requests");
