@@ -82,7 +82,7 @@ public abstract class ReactorConformanceTest {
     @AfterEach
     void stopEverything() throws InterruptedException {
         for (Process child : children) {
-            child.destroyForcibly();
+            child.toHandle().destroyForcibly(); // keeps its output readable for the message
             child.waitFor(10, TimeUnit.SECONDS);
         }
         reactors.forEach(Reactor::close);
@@ -667,7 +667,7 @@ public abstract class ReactorConformanceTest {
         });
         String line = await(firstLine);
         if (line == null || !line.startsWith("listening /127.0.0.1:")) {
-            child.destroyForcibly();
+            child.toHandle().destroyForcibly(); // keeps its output readable for the message
             throw new AssertionError("child did not listen; it said: " + line + drain(out));
         }
         int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
@@ -677,6 +677,59 @@ public abstract class ReactorConformanceTest {
             socket.getOutputStream().write(message);
             assertArrayEquals(message, readFully(socket.getInputStream(), message.length));
         }
+    }
+
+    @Test
+    void shouldSurviveRunningOutOfDescriptorsAndServeOnceSomeAreFree() throws Exception {
+        // A child JVM with 128 descriptors: more clients than it can accept at once.
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String command = "ulimit -n 128 && exec \"$0\" \"$@\"";
+        Process child = new ProcessBuilder("bash", "-c", command, java,
+                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                InheritedEchoMain.class.getName(), provider().getClass().getName(), "127.0.0.1:0")
+                .redirectErrorStream(true).start();
+        children.add(child);
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        String line = await(CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }));
+        if (line == null || !line.startsWith("listening /127.0.0.1:")) {
+            child.toHandle().destroyForcibly(); // keeps its output readable for the message
+            throw new AssertionError("child did not listen; it said: " + line + drain(out));
+        }
+        int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 200; i++) {
+                Socket socket = new Socket("127.0.0.1", port);
+                socket.setSoTimeout((int) WAIT.toMillis());
+                socket.getOutputStream().write(i);
+                sockets.add(socket);
+            }
+            // The first ones were accepted before the descriptors ran out: they are served.
+            assertEquals(0, sockets.get(0).getInputStream().read());
+            // Free descriptors by closing most clients; the rest, queued in the backlog while
+            // accepting was paused, are then accepted and served.
+            for (int i = 0; i < 150; i++) {
+                sockets.get(i).close();
+            }
+            for (int i = 150; i < 200; i++) {
+                assertEquals(i, sockets.get(i).getInputStream().read(), "client " + i);
+            }
+            assertTrue(child.isAlive(), "the server died of EMFILE");
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+        child.toHandle().destroyForcibly(); // Process.destroyForcibly would close our end of its output
+        child.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        String log = drain(out);
+        assertTrue(log.contains("pausing accepts"), "the descriptor limit was never hit:" + log);
     }
 
     private static String drain(BufferedReader reader) {
