@@ -122,21 +122,21 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
     public void onReady(int readyOps) {
         int limit = reactor.options().acceptsPerTurn();
         for (int i = 0; i < limit && !closed.get(); i++) {
-            SocketChannel accepted;
             try {
-                accepted = channel.accept();
-            } catch (IOException e) {
-                // Typically EMFILE: the pending connection stays queued, so pause instead of
-                // spinning on a readiness we cannot act on.
+                SocketChannel accepted = channel.accept();
+                if (accepted == null) {
+                    return;
+                }
+                open(accepted);
+            } catch (Throwable t) {
+                // Typically EMFILE, on accept or on a class the JVM cannot load without a free
+                // descriptor. The pending connection stays queued: pause instead of spinning on
+                // a readiness we cannot act on, and keep the loop alive.
                 log.warn("accept on {} failed, pausing accepts for {} ms: {}", address,
-                        TimeUnit.NANOSECONDS.toMillis(ACCEPT_BACKOFF_NANOS), e.getMessage());
+                        TimeUnit.NANOSECONDS.toMillis(ACCEPT_BACKOFF_NANOS), t.toString());
                 pauseAccepting();
                 return;
             }
-            if (accepted == null) {
-                return;
-            }
-            open(accepted);
         }
     }
 

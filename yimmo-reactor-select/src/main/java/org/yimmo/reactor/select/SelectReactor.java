@@ -218,9 +218,12 @@ final class SelectReactor implements Reactor {
             while (!terminated) {
                 runOnce(Long.MAX_VALUE);
             }
-        } catch (IOException | RuntimeException e) {
-            log.error("reactor loop failed; closing every connection", e);
+        } catch (Throwable t) {
+            log.error("reactor loop failed; closing every connection", t);
             shutdown();
+            if (t instanceof Error error) {
+                throw error;
+            }
         }
     }
 
