@@ -3,10 +3,13 @@ package org.yimmo.http.parser;
 import static org.yimmo.http.parser.HttpBytes.CR;
 import static org.yimmo.http.parser.HttpBytes.LF;
 import static org.yimmo.http.parser.HttpBytes.SP;
-import static org.yimmo.http.parser.HttpBytes.TARGET;
+import static org.yimmo.http.parser.HttpBytes.TARGET_PLAIN;
 import static org.yimmo.http.parser.HttpBytes.TCHAR;
-import static org.yimmo.http.parser.HttpBytes.VALUE;
 import static org.yimmo.http.parser.HttpBytes.isOws;
+import static org.yimmo.http.parser.HttpBytes.scan;
+import static org.yimmo.http.parser.HttpBytes.scanValue;
+import static org.yimmo.http.parser.HttpBytes.word;
+import static org.yimmo.http.parser.HttpBytes.wordOf;
 
 import java.nio.ByteBuffer;
 
@@ -73,6 +76,8 @@ public final class RequestHeadParser {
     private int versionStart;
     private int fieldsStart;
     private int leadingLines;
+    /** The request-target scanned so far holds a '%'. */
+    private boolean targetPercent;
     private int errorStatus;
     private String errorReason;
 
@@ -90,6 +95,7 @@ public final class RequestHeadParser {
         versionStart = 0;
         fieldsStart = 0;
         leadingLines = 0;
+        targetPercent = false;
         errorStatus = 0;
         errorReason = null;
         head.clear();
@@ -171,9 +177,15 @@ public final class RequestHeadParser {
             switch (state) {
                 case S_METHOD: {
                     int stop = Math.min(end, lineCap);
-                    while (i < stop && TCHAR[buffer.get(i) & 0xff]) {
-                        i++;
+                    if (i == base) {
+                        int next = fastRequestLine(buffer, base, stop);
+                        if (next >= 0) {
+                            i = next;
+                            state = S_FIELD_START;
+                            break;
+                        }
                     }
+                    i = scan(buffer, i, stop, TCHAR);
                     if (i == end) {
                         return suspend(i, base);
                     }
@@ -186,12 +198,18 @@ public final class RequestHeadParser {
                     h.methodEnd = i - base;
                     h.method = method(buffer, base, i);
                     h.targetStart = ++i - base;
+                    targetPercent = false;
                     state = S_TARGET;
                     break;
                 }
                 case S_TARGET: {
                     int stop = Math.min(end, lineCap);
-                    while (i < stop && TARGET[buffer.get(i) & 0xff]) {
+                    for (;;) {
+                        i = scan(buffer, i, stop, TARGET_PLAIN);
+                        if (i == stop || buffer.get(i) != '%') {
+                            break;
+                        }
+                        targetPercent = true;
                         i++;
                     }
                     if (i == end) {
@@ -204,7 +222,7 @@ public final class RequestHeadParser {
                         return fail(400, "invalid request-target");
                     }
                     h.targetEnd = i - base;
-                    String bad = TargetForm.check(buffer, base + h.targetStart, i, h.method);
+                    String bad = TargetForm.check(buffer, base + h.targetStart, i, h.method, targetPercent);
                     if (bad != null) {
                         return fail(400, bad);
                     }
@@ -256,6 +274,10 @@ public final class RequestHeadParser {
                     break;
                 }
                 case S_FIELD_START: {
+                    i = fastFields(buffer, base, i, Math.min(end, sectionCap(base)));
+                    if (i < 0) {
+                        return ERROR;
+                    }
                     if (i == end) {
                         return suspend(i, base);
                     }
@@ -284,9 +306,7 @@ public final class RequestHeadParser {
                 case S_NAME: {
                     final int sectionCap = sectionCap(base);
                     int stop = Math.min(end, sectionCap);
-                    while (i < stop && TCHAR[buffer.get(i) & 0xff]) {
-                        i++;
-                    }
+                    i = scan(buffer, i, stop, TCHAR);
                     if (i == end) {
                         return suspend(i, base);
                     }
@@ -321,7 +341,7 @@ public final class RequestHeadParser {
                 case S_VALUE: {
                     final int sectionCap = sectionCap(base);
                     int stop = Math.min(end, sectionCap);
-                    i = skipValueBytes(buffer, i, stop);
+                    i = scanValue(buffer, i, stop);
                     if (i == end) {
                         return suspend(i, base);
                     }
@@ -392,37 +412,109 @@ public final class RequestHeadParser {
         }
     }
 
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGHS = 0x8080808080808080L;
-    private static final long SPACES = 0x2020202020202020L;
-    private static final long DELS = 0x7f7f7f7f7f7f7f7fL;
+    private static final long GET_ = wordOf("GET ");
+    private static final long POST_ = wordOf("POST ");
+    private static final long HTTP_1_1 = wordOf("HTTP/1.1");
+    private static final long HTTP_1_0 = wordOf("HTTP/1.0");
 
     /**
-     * Index of the first byte in {@code [i, stop)} that cannot be in a field value, or
-     * {@code stop}. Values are most of a head's bytes, so eight at a time are checked for any
-     * byte below 0x20 or equal to 0x7f (one long read costs about what one byte read does on a
-     * direct buffer); a word holding one (a tab, or the CR) is finished byte by byte. The tests
-     * only ask whether such a byte exists, so the buffer's byte order does not matter.
+     * The common case of a whole, plain request line in {@code [base, stop)}: a tchar method,
+     * a target, exactly "HTTP/1.1" or "HTTP/1.0", CRLF. Returns the index just past the CRLF with
+     * the line recorded, or -1 when anything is otherwise (malformed, unusual, or not all here),
+     * in which case nothing it did counts and the byte-by-byte states parse the line from its
+     * start and give the verdict. It only accepts what they accept.
      */
-    private static int skipValueBytes(ByteBuffer buffer, int i, int stop) {
+    private int fastRequestLine(ByteBuffer buffer, int base, int stop) {
+        final RequestHead h = head;
+        int me = scan(buffer, base, stop, TCHAR);
+        if (me == base || me >= stop || buffer.get(me) != SP) {
+            return -1;
+        }
+        int ts = me + 1;
+        int te = ts;
+        boolean percent = false;
         for (;;) {
-            while (i + 8 <= stop) {
-                long x = buffer.getLong(i);
-                long y = x ^ DELS;
-                long controls = (x - SPACES) & ~x & HIGHS;
-                long dels = (y - ONES) & ~y & HIGHS;
-                if ((controls | dels) != 0) {
-                    break;
-                }
-                i += 8;
+            te = scan(buffer, te, stop, TARGET_PLAIN);
+            if (te == stop || buffer.get(te) != '%') {
+                break;
             }
-            int wordEnd = Math.min(i + 8, stop);
-            while (i < wordEnd && VALUE[buffer.get(i) & 0xff]) {
-                i++;
-            }
-            if (i < wordEnd || i == stop) {
+            percent = true;
+            te++;
+        }
+        int vs = te + 1;
+        if (te == ts || vs + 10 > stop || buffer.get(te) != SP) {
+            return -1;
+        }
+        long v = word(buffer, vs);
+        int version = v == HTTP_1_1 ? 11 : v == HTTP_1_0 ? 10 : 0;
+        if (version == 0 || buffer.get(vs + 8) != CR || buffer.get(vs + 9) != LF) {
+            return -1;
+        }
+        HttpMethod method;
+        long m = word(buffer, base); // base + 8 <= stop: the version alone is 10 bytes
+        if ((m & 0xffffffffL) == GET_) {
+            method = HttpMethod.GET;
+        } else if ((m & 0xffffffffffL) == POST_) {
+            method = HttpMethod.POST;
+        } else {
+            method = method(buffer, base, me);
+        }
+        if (TargetForm.check(buffer, ts, te, method, percent) != null) {
+            return -1;
+        }
+        h.methodEnd = me - base;
+        h.method = method;
+        h.targetStart = ts - base;
+        h.targetEnd = te - base;
+        h.version = version;
+        versionStart = vs - base;
+        fieldsStart = vs + 10 - base;
+        return vs + 10;
+    }
+
+    /**
+     * The common case of whole, plain field lines from {@code i} (a line start) within {@code
+     * [i, stop)}: name, colon, optional whitespace, value, CRLF. Records and recognizes each such
+     * line and returns the start of the first line it leaves (the final CRLF, a line not all
+     * here, or anything unusual or wrong), which the byte-by-byte states then parse from its
+     * start; -1 after failing for a field the recognizer refuses. Accepts only what they accept,
+     * and looks at a left line's bytes at most once more than they do, so parsing stays linear.
+     */
+    private int fastFields(ByteBuffer buffer, int base, int i, int stop) {
+        final RequestHead h = head;
+        final int max = h.nameStarts.length;
+        for (;;) {
+            int n = h.count;
+            if (i >= stop || n == max || !TCHAR[buffer.get(i) & 0xff]) {
                 return i;
             }
+            int ne = scan(buffer, i + 1, stop, TCHAR);
+            if (ne == stop || buffer.get(ne) != ':') {
+                return i;
+            }
+            int vs = ne + 1;
+            while (vs < stop && isOws(buffer.get(vs))) {
+                vs++;
+            }
+            int cr = scanValue(buffer, vs, stop);
+            if (cr + 1 >= stop || buffer.get(cr) != CR || buffer.get(cr + 1) != LF) {
+                return i;
+            }
+            int ve = cr;
+            while (ve > vs && isOws(buffer.get(ve - 1))) {
+                ve--;
+            }
+            h.nameStarts[n] = i - base;
+            h.nameEnds[n] = ne - base;
+            h.valueStarts[n] = vs - base;
+            h.valueEnds[n] = ve - base;
+            String bad = recognizer.field(buffer, base, n);
+            if (bad != null) {
+                fail(400, bad);
+                return -1;
+            }
+            h.count = n + 1;
+            i = cr + 2;
         }
     }
 

@@ -15,6 +15,14 @@ final class TargetForm {
 
     /** Null when acceptable, else a reason for a 400. */
     static String check(ByteBuffer buffer, int start, int end, HttpMethod method) {
+        return check(buffer, start, end, method, true);
+    }
+
+    /**
+     * As {@link #check(ByteBuffer, int, int, HttpMethod)}; {@code percent} false says the target
+     * holds no '%' (its scan saw none), which spares the pct-encoding pass.
+     */
+    static String check(ByteBuffer buffer, int start, int end, HttpMethod method, boolean percent) {
         byte first = buffer.get(start);
         if (method == HttpMethod.CONNECT) {
             if (!authority(buffer, start, end)) {
@@ -27,7 +35,7 @@ final class TargetForm {
         } else if (first != '/' && !absolute(buffer, start, end)) {
             return "invalid request-target";
         }
-        for (int k = start; k < end; k++) {
+        for (int k = start; percent && k < end; k++) {
             if (buffer.get(k) == '%') {
                 if (k + 2 >= end) {
                     return "invalid percent-encoding";
