@@ -33,20 +33,30 @@ public final class TimerWheel {
     private static final int NIL = -1;
     private static final int DEFAULT_CAPACITY = 256;
 
-    // Every list is circular with a sentinel entry, so that unlinking never needs to know which
-    // list an entry is on. Each slot has two lists: 0..wheelSize-1 for timers due when the slot
-    // next comes round, wheelSize..2*wheelSize-1 for later rotations, so that firing a timer does
-    // not walk the idle ones that share its slot. Then OVERDUE holds timers whose deadline had
-    // passed when scheduled, and PROC holds a list while poll walks it (so tasks can cancel or
-    // schedule anything while it is detached). Real entries start at first.
+    // Time is cut into rotations of wheelSize ticks. Only the ticks of the current rotation from
+    // the cursor on have slots: slot s holds exactly the timers due in tick rotationTick + s, and
+    // a bitmap of the non-empty slots gives the earliest in a word or two. Slots behind the cursor
+    // are empty, so the lowest set bit is the earliest tick. Timers for later rotations go, without
+    // computing their tick, onto FAR, whose bound is lowered on schedule and left alone on cancel.
+    // When the cursor enters a new rotation, what FAR and DISTANT hold for it moves into the slots
+    // and the rest of FAR onto DISTANT, which is walked only when its exact minimum comes within the
+    // rotation: far idle timers cost a cascade per rotation at most, and nothing per tick.
+    //
+    // Every list is circular with a sentinel entry, so unlinking never needs to know which list an
+    // entry is on: 0..wheelSize-1 are the slots, then OVERDUE holds timers whose deadline had
+    // passed when scheduled, then FAR and DISTANT, and PROC holds a list while poll walks it (so
+    // tasks can cancel or schedule anything while it is detached). Real entries start at first.
     private final int wheelSize;
     private final int mask;
     private final int overdue;
+    private final int far;
+    private final int distant;
     private final int proc;
     private final int first;
     private final long tickNanos;
     private final long reciprocal;
     private final long fastLimit;
+    private final long maxTick;
     private final long startTimeNanos;
 
     private long[] deadline;
@@ -56,25 +66,25 @@ public final class TimerWheel {
     private int[] generation;
     private int freeHead = NIL;
 
-    // Per list, a lower bound on its deadlines (exact after poll walks it; cancels leave it low).
-    // It stops a slot full of timers for later rotations from being walked, or waking the
-    // caller, at every rotation.
-    private final long[] listMin;
+    // Per slot, a lower bound on its deadlines (exact after poll walks it; cancels leave it low),
+    // Long.MAX_VALUE exactly when the slot is empty. Likewise for the other lists.
+    private final long[] slotMin;
+    private long overdueMin = Long.MAX_VALUE;
+    private long farMin = Long.MAX_VALUE;
+    private long distantMin = Long.MAX_VALUE;
+    private long procMin = Long.MAX_VALUE;
+    // Bit s of bits is set when slot s is non-empty; bit w of summary when bits[w] is non-zero.
+    private final long[] bits;
+    private final long[] summary;
 
     private int size;
-    // The next tick poll has to look at; every timer in the slots has a deadline in it or later.
+    // The next tick poll has to look at; cursorStart is its first nanosecond.
     private long cursor;
     private long cursorStart;
+    // The first tick of the cursor's rotation, and the first nanosecond after it (or MAX_VALUE).
+    private long rotationTick;
+    private long nearLimit;
     private long lastNow;
-    // Lower bound on the deadlines in the slots; when invalid, recomputed by scan().
-    private long wheelMin = Long.MAX_VALUE;
-    private boolean wheelMinValid = true;
-    private long scanTick;
-    // When a scan finds nothing due within a rotation, farBound is the minimum it saw and
-    // nearCount counts the timers scheduled below it since. While that count is zero farBound
-    // answers nextDeadline, so a wheel of far idle timers stays O(1) after each firing.
-    private long farBound = Long.MIN_VALUE;
-    private int nearCount;
     private int procOrigin;
     private boolean polling;
 
@@ -96,13 +106,19 @@ public final class TimerWheel {
         this.reciprocal = ((1L << 51) - 1) / tickNanos + 1;
         // Keeps q * tickNanos in tickOf from overflowing.
         this.fastLimit = tickNanos <= 1L << 40 ? 1L << 50 : 0;
-        this.cursorStart = startTimeNanos;
-        this.overdue = 2 * ticksPerWheel;
-        this.proc = overdue + 1;
-        this.first = overdue + 2;
+        this.maxTick = Long.MAX_VALUE / tickNanos;
+        this.overdue = ticksPerWheel;
+        this.far = overdue + 1;
+        this.distant = far + 1;
+        this.proc = distant + 1;
+        this.first = proc + 1;
         this.lastNow = startTimeNanos == Long.MIN_VALUE ? Long.MIN_VALUE : startTimeNanos - 1;
-        listMin = new long[first];
-        Arrays.fill(listMin, Long.MAX_VALUE);
+        this.cursorStart = startTimeNanos;
+        this.nearLimit = startOf(ticksPerWheel);
+        slotMin = new long[ticksPerWheel];
+        Arrays.fill(slotMin, Long.MAX_VALUE);
+        bits = new long[Math.max(1, ticksPerWheel >>> 6)];
+        summary = new long[(bits.length + 63) >>> 6];
         int length = first + Math.max(1, initialCapacity);
         deadline = new long[length];
         task = new TimerTask[length];
@@ -136,15 +152,21 @@ public final class TimerWheel {
         deadline[i] = d;
         this.task[i] = task;
         size++;
-        if (d < farBound) {
-            nearCount++;
+        if (d >= nearLimit) {
+            link(far, i);
+            if (d < farMin) {
+                farMin = d;
+            }
+        } else if (d > lastNow) {
+            // Not before the cursor's tick, which starts at or before lastNow + 1.
+            toSlot(i, d);
+        } else {
+            // A slot would hold it until its tick came round again; OVERDUE fires it next poll.
+            link(overdue, i);
+            if (d < overdueMin) {
+                overdueMin = d;
+            }
         }
-        long tick = tickOf(d);
-        // A timer behind the wheel (or due while poll is past its tick) would wait a rotation in
-        // a slot; OVERDUE gets it fired on the next poll instead.
-        int list = d <= lastNow || tick < cursor ? overdue
-                : (int) (tick & mask) + (tick - cursor < wheelSize ? 0 : wheelSize);
-        insert(list, i);
         return (long) gen << 32 | i;
     }
 
@@ -157,15 +179,26 @@ public final class TimerWheel {
     public boolean cancel(long timerId) {
         int i = (int) timerId;
         int gen = (int) (timerId >>> 32);
-        if ((gen & 1) == 0 || i < first || i >= generation.length || generation[i] != gen) {
+        // Sentinels keep generation 0 and pending entries have odd ones, so neither a sentinel
+        // nor a free entry can match.
+        int[] generation = this.generation;
+        if (Integer.compareUnsigned(i, generation.length) >= 0 || generation[i] != gen
+                || (gen & 1) == 0) {
             return false;
         }
         int p = prev[i];
-        unlink(i);
-        if (p < first && next[p] == p) {
-            listMin[p] = Long.MAX_VALUE;
+        int n = next[i];
+        next[p] = n;
+        prev[n] = p;
+        if (p == n) {
+            // Only a sentinel is its own neighbour: the list is now empty.
+            emptied(p);
         }
-        release(i);
+        task[i] = null;
+        generation[i] = gen + 1;
+        next[i] = freeHead;
+        freeHead = i;
+        size--;
         return true;
     }
 
@@ -184,49 +217,43 @@ public final class TimerWheel {
         polling = true;
         try {
             lastNow = Math.max(lastNow, nowNanos);
-            int fired = drain(overdue, overdue, 0, nowNanos, nowNanos, limit);
+            int fired = drain(overdue, nowNanos, limit);
             if (fired < 0) {
                 return ~fired;
             }
             long nowTick = tickOf(nowNanos);
-            while (cursor <= nowTick) {
-                long target;
-                if (wheelMinValid && tickOf(wheelMin) >= cursor) {
-                    target = tickOf(wheelMin);
-                } else if (nearCount == 0 && tickOf(farBound) >= cursor) {
-                    wheelMin = farBound;
-                    wheelMinValid = true;
-                    target = tickOf(farBound);
-                } else {
-                    wheelMin = scan();
-                    wheelMinValid = true;
-                    target = scanTick;
-                }
-                if (target > nowTick) {
-                    moveCursor(nowTick);
-                    break;
-                }
-                moveCursor(target);
-                int slot = (int) (cursor & mask);
-                long dueBy = Math.min(nowNanos, lastNanoOf(cursor));
-                // What stays in the slot is due when it next comes round, or later.
-                long nextRound = lastNanoOf(cursor + wheelSize);
-                for (int list = slot; list < overdue; list += wheelSize) {
-                    if (listMin[list] <= dueBy) {
-                        wheelMinValid = false;
-                        int n = drain(list, slot, nextRound, dueBy, nowNanos, limit - fired);
-                        if (n < 0) {
-                            return fired + ~n;
-                        }
-                        fired += n;
+            while (true) {
+                int slot = firstSlot();
+                if (slot < 0) {
+                    // Nothing left in this rotation. Later ones start in FAR or DISTANT, all at
+                    // or after nearLimit.
+                    long min = Math.min(farMin, distantMin);
+                    if (min <= nowNanos) {
+                        advance(tickOf(min));
+                        continue;
                     }
-                }
-                if (cursor == nowTick) {
-                    // A bound left low by a cancel would otherwise be returned again: busy loop.
-                    wheelMinValid &= wheelMin > nowNanos;
+                    if (nowTick > cursor) {
+                        advance(nowTick);
+                    }
                     break;
                 }
-                moveCursor(cursor + 1);
+                long tick = rotationTick + slot;
+                if (tick > nowTick) {
+                    if (nowTick > cursor) {
+                        moveCursor(nowTick);
+                    }
+                    break;
+                }
+                moveCursor(tick);
+                int n = drain(slot, nowNanos, limit - fired);
+                if (n < 0) {
+                    return fired + ~n;
+                }
+                fired += n;
+                if (tick == nowTick) {
+                    // What is left in the slot is due later in this tick.
+                    break;
+                }
             }
             return fired;
         } finally {
@@ -237,27 +264,16 @@ public final class TimerWheel {
 
     /**
      * When the caller should poll next: never later than the earliest pending deadline, possibly
-     * earlier (after a cancel); {@link #NO_DEADLINE} when nothing is pending. Amortised O(1).
+     * earlier (after a cancel); {@link #NO_DEADLINE} when nothing is pending. O(1).
      */
     public long nextDeadline() {
         if (size == 0) {
             return NO_DEADLINE;
         }
-        if (nearCount == 0 && farBound > lastNow) {
-            return farBound;
-        }
-        if (!wheelMinValid) {
-            wheelMin = scan();
-            wheelMinValid = true;
-        }
-        long min = wheelMin;
-        if (next[overdue] != overdue) {
-            min = Math.min(min, listMin[overdue]);
-        }
-        if (next[proc] != proc) {
-            min = Math.min(min, listMin[proc]);
-        }
-        return min;
+        int slot = firstSlot();
+        // Everything in FAR and DISTANT is after the end of the rotation, so after every slot.
+        long min = slot >= 0 ? slotMin[slot] : Math.min(farMin, distantMin);
+        return Math.min(min, Math.min(overdueMin, procMin));
     }
 
     /** Pending timers. */
@@ -271,17 +287,17 @@ public final class TimerWheel {
 
     /**
      * Walks {@code list} (detached as PROC, so tasks may change anything), firing entries due by
-     * {@code dueBy} and putting the others back: on {@code nearList} if due by {@code nearBy}.
+     * {@code nowNanos} and putting the others back.
      *
      * @return how many fired, or {@code ~fired} if {@code budget} ran out before the list did
      */
-    private int drain(int list, int nearList, long nearBy, long dueBy, long nowNanos, int budget) {
+    private int drain(int list, long nowNanos, int budget) {
         if (next[list] == list) {
             return 0;
         }
         splice(list, proc);
-        listMin[proc] = listMin[list];
-        listMin[list] = Long.MAX_VALUE;
+        procMin = minOf(list);
+        emptied(list);
         procOrigin = list;
         int fired = 0;
         while (next[proc] != proc) {
@@ -292,68 +308,167 @@ public final class TimerWheel {
             int i = next[proc];
             unlink(i);
             long d = deadline[i];
-            if (d <= dueBy) {
+            if (d <= nowNanos) {
                 long id = (long) generation[i] << 32 | i;
                 TimerTask t = task[i];
                 release(i);
                 fired++;
                 t.onTimeout(id, nowNanos);
             } else {
-                insert(d <= nearBy ? nearList : list, i);
+                putBack(list, i, d);
             }
         }
+        procMin = Long.MAX_VALUE;
         return fired;
     }
 
     /** Puts back what a drain cut short (by the limit or an exception) where it came from. */
     private void restoreProc() {
         if (next[proc] != proc) {
-            splice(proc, procOrigin);
-            lowerMin(procOrigin, listMin[proc]);
+            int list = procOrigin;
+            long min = procMin;
+            splice(proc, list);
+            procMin = Long.MAX_VALUE;
+            if (list < wheelSize) {
+                setBit(list);
+                if (min < slotMin[list]) {
+                    slotMin[list] = min;
+                }
+            } else if (min < overdueMin) {
+                overdueMin = min;
+            }
         }
-        listMin[proc] = Long.MAX_VALUE;
+        procMin = Long.MAX_VALUE;
     }
 
-    /**
-     * Looks at most one rotation ahead of the cursor for the first tick whose slot may hold a
-     * timer due in that tick, leaving it in {@link #scanTick}.
-     *
-     * @return a lower bound on the deadlines in the slots
-     */
-    private long scan() {
-        long tick = cursor;
-        long end = lastNanoOf(tick);
-        long min = Long.MAX_VALUE;
-        for (int n = 0; n < wheelSize; n++) {
-            int slot = (int) (tick & mask);
-            long m = Math.min(listMin[slot], listMin[slot + wheelSize]);
-            if (m <= end) {
-                scanTick = tick;
-                // A minimum left below the tick by a cancel would bring the caller back at once;
-                // nothing in this slot can be due before the tick starts.
-                return Math.max(m, end - tickNanos + 1);
+    private void putBack(int list, int i, long d) {
+        if (list < wheelSize) {
+            link(list, i);
+            setBit(list);
+            if (d < slotMin[list]) {
+                slotMin[list] = d;
             }
-            min = Math.min(min, m);
-            tick++;
-            end = end >= Long.MAX_VALUE - 1 - tickNanos ? Long.MAX_VALUE - 1 : end + tickNanos;
+        } else {
+            link(overdue, i);
+            if (d < overdueMin) {
+                overdueMin = d;
+            }
         }
-        // Nothing within a rotation: every timer is at least a rotation ahead, so jump to the
-        // earliest rather than stepping through empty ticks.
-        if (next[overdue] == overdue && next[proc] == proc) {
-            farBound = min;
-            nearCount = 0;
+    }
+
+    /** Puts entry {@code i}, due at {@code d} in the cursor's rotation and not before it, in its slot. */
+    private void toSlot(int i, long d) {
+        int slot = (int) (tickOf(d) & mask);
+        link(slot, i);
+        setBit(slot);
+        if (d < slotMin[slot]) {
+            slotMin[slot] = d;
         }
-        scanTick = min == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(tick, tickOf(min));
-        return min;
+    }
+
+    /** Moves the cursor forward to {@code tick}, cascading FAR and DISTANT into a new rotation. */
+    private void advance(long tick) {
+        moveCursor(tick);
+        if (tick - rotationTick < wheelSize) {
+            return;
+        }
+        // Only called with every slot empty, so the slots are free for the new rotation.
+        rotationTick = tick & ~(long) mask;
+        nearLimit = rotationTick > Long.MAX_VALUE - wheelSize
+                ? Long.MAX_VALUE : startOf(rotationTick + wheelSize);
+        long limit = nearLimit;
+        if (distantMin < limit) {
+            long min = Long.MAX_VALUE;
+            for (int i = next[distant]; i != distant; ) {
+                int n = next[i];
+                long d = deadline[i];
+                if (d < limit) {
+                    unlink(i);
+                    toSlot(i, d);
+                } else if (d < min) {
+                    min = d;
+                }
+                i = n;
+            }
+            distantMin = min;
+        }
+        if (farMin < limit) {
+            long min = distantMin;
+            for (int i = next[far]; i != far; ) {
+                int n = next[i];
+                long d = deadline[i];
+                unlink(i);
+                if (d < limit) {
+                    toSlot(i, d);
+                } else {
+                    link(distant, i);
+                    if (d < min) {
+                        min = d;
+                    }
+                }
+                i = n;
+            }
+            distantMin = min;
+            farMin = Long.MAX_VALUE;
+        }
+    }
+
+    /** The lowest non-empty slot, which is the earliest, or -1. */
+    private int firstSlot() {
+        long[] s = summary;
+        for (int k = 0; k < s.length; k++) {
+            long word = s[k];
+            if (word != 0) {
+                int w = k << 6 | Long.numberOfTrailingZeros(word);
+                return w << 6 | Long.numberOfTrailingZeros(bits[w]);
+            }
+        }
+        return -1;
+    }
+
+    private void setBit(int slot) {
+        int w = slot >>> 6;
+        long word = bits[w];
+        if (word == 0) {
+            summary[w >>> 6] |= 1L << w;
+        }
+        bits[w] = word | 1L << slot;
+    }
+
+    private long minOf(int list) {
+        if (list < wheelSize) {
+            return slotMin[list];
+        }
+        return list == overdue ? overdueMin : list == far ? farMin : list == distant ? distantMin : procMin;
+    }
+
+    /** Records that sentinel {@code list} has become empty. */
+    private void emptied(int list) {
+        if (list < wheelSize) {
+            slotMin[list] = Long.MAX_VALUE;
+            int w = list >>> 6;
+            long word = bits[w] & ~(1L << list);
+            bits[w] = word;
+            if (word == 0) {
+                summary[w >>> 6] &= ~(1L << w);
+            }
+        } else if (list == overdue) {
+            overdueMin = Long.MAX_VALUE;
+        } else if (list == far) {
+            farMin = Long.MAX_VALUE;
+        } else if (list == distant) {
+            distantMin = Long.MAX_VALUE;
+        } else {
+            procMin = Long.MAX_VALUE;
+        }
     }
 
     private long tickOf(long t) {
         long rel = t - cursorStart;
         if (t >= cursorStart && rel >= 0 && rel < fastLimit) {
-            // Spares schedule a 64-bit division, slow on many cores. Measuring from the cursor
-            // keeps rel small however long the wheel runs; for rel < 2^50,
-            // rel * ceil(2^51 / tick) / 2^51 is rel / tick plus less than a half, so the
-            // quotient is exact or one too many.
+            // Spares a 64-bit division, slow on many cores. Measuring from the cursor keeps rel
+            // small however long the wheel runs; for rel < 2^50, rel * ceil(2^51 / tick) / 2^51
+            // is rel / tick plus less than a half, so the quotient is exact or one too many.
             long q = Math.multiplyHigh(rel << 13, reciprocal);
             return cursor + (q * tickNanos > rel ? q - 1 : q);
         }
@@ -366,37 +481,25 @@ public final class TimerWheel {
 
     private void moveCursor(long tick) {
         cursor = tick;
-        long offset = tick < Long.MAX_VALUE / tickNanos ? tick * tickNanos : Long.MAX_VALUE;
-        long start = startTimeNanos + offset;
-        cursorStart = start < startTimeNanos ? Long.MAX_VALUE : start;
+        cursorStart = startOf(tick);
     }
 
-    /** The last nanosecond of {@code tick} (>= 0), capped at the largest storable deadline. */
-    private long lastNanoOf(long tick) {
-        if (tick >= Long.MAX_VALUE / tickNanos - 1) {
-            return Long.MAX_VALUE - 1;
+    /** The first nanosecond of {@code tick} (>= 0), or {@code Long.MAX_VALUE} past the range. */
+    private long startOf(long tick) {
+        if (tick > maxTick) {
+            return Long.MAX_VALUE;
         }
-        long end = startTimeNanos + ((tick + 1) * tickNanos - 1);
+        long start = startTimeNanos + tick * tickNanos;
         // The offset is >= 0, so a sum below the start means it overflowed.
-        return end < startTimeNanos ? Long.MAX_VALUE - 1 : Math.min(end, Long.MAX_VALUE - 1);
+        return start < startTimeNanos ? Long.MAX_VALUE : start;
     }
 
-    private void insert(int list, int i) {
+    private void link(int list, int i) {
         int last = prev[list];
         next[last] = i;
         prev[i] = last;
         next[i] = list;
         prev[list] = i;
-        lowerMin(list, deadline[i]);
-    }
-
-    private void lowerMin(int list, long d) {
-        if (d < listMin[list]) {
-            listMin[list] = d;
-        }
-        if (list < overdue && wheelMinValid && d < wheelMin) {
-            wheelMin = d;
-        }
     }
 
     private void unlink(int i) {
@@ -423,17 +526,11 @@ public final class TimerWheel {
     }
 
     private void release(int i) {
-        if (deadline[i] < farBound) {
-            nearCount--;
-        }
         task[i] = null;
         generation[i]++; // odd while pending, so a freed entry matches no id
         next[i] = freeHead;
         freeHead = i;
-        if (--size == 0) {
-            wheelMin = Long.MAX_VALUE;
-            wheelMinValid = true;
-        }
+        size--;
     }
 
     private void grow() {

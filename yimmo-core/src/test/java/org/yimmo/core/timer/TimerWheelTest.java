@@ -310,6 +310,72 @@ class TimerWheelTest {
     }
 
     @Test
+    void shouldWakeOnlyForDueTimersWithManyFarIdleTimeouts() {
+        // The reactor's defaults and ten thousand idle timeouts 5 to 30 seconds ahead: every
+        // wake-up fires something, and polling moves them into the slots a rotation at a time.
+        TimerWheel idle = new TimerWheel(TICK, 1024, START);
+        Log log = new Log();
+        Map<Long, Long> deadlineById = new HashMap<>();
+        Random random = new Random(5);
+        for (int i = 0; i < 10_000; i++) {
+            long deadline = START + 5_000 * TICK + (long) (random.nextDouble() * 25_000 * TICK);
+            deadlineById.put(idle.schedule(deadline, log), deadline);
+        }
+        assertEquals(deadlineById.values().stream().mapToLong(Long::longValue).min().getAsLong(),
+                idle.nextDeadline());
+        long now = START;
+        int wakeUps = 0;
+        while (idle.size() > 0) {
+            long next = idle.nextDeadline();
+            assertTrue(next > now, "busy loop");
+            now = next;
+            assertTrue(idle.poll(now, Integer.MAX_VALUE) > 0, "woke at " + now + " for nothing");
+            wakeUps++;
+        }
+        assertTrue(wakeUps <= new HashSet<>(deadlineById.values()).size());
+        long previous = Long.MIN_VALUE;
+        for (int i = 0; i < log.ids.size(); i++) {
+            long deadline = deadlineById.get(log.ids.get(i));
+            assertEquals(deadline, (long) log.times.get(i), "not fired at its deadline");
+            assertTrue(deadline >= previous, "out of order");
+            previous = deadline;
+        }
+        assertEquals(TimerWheel.NO_DEADLINE, idle.nextDeadline());
+    }
+
+    @Test
+    void shouldCancelTimersWaitingRotationsAhead() {
+        Log log = new Log();
+        List<Long> ids = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            ids.add(wheel.schedule(START + i * 3 * ROTATION + i, log));
+        }
+        // Crossing rotations fires the first and moves the others on; cancelling most of them
+        // leaves bounds that are low.
+        assertEquals(1, wheel.poll(START + 4 * ROTATION, Integer.MAX_VALUE));
+        for (int i = 1; i < 19; i++) {
+            assertTrue(wheel.cancel(ids.get(i)));
+        }
+        long last = START + 60 * ROTATION + 20;
+        long now = START + 4 * ROTATION;
+        int empty = 0;
+        while (wheel.size() > 0) {
+            long next = wheel.nextDeadline();
+            assertTrue(next > now && next <= last, "bound " + next);
+            now = next;
+            if (wheel.poll(now, Integer.MAX_VALUE) == 0) {
+                empty++;
+            }
+        }
+        assertTrue(empty <= 18, empty + " empty wake-ups");
+        assertEquals(List.of(ids.get(0), ids.get(19)), log.ids);
+        assertEquals(last, (long) log.times.get(1));
+        long id = wheel.schedule(now + 5 * ROTATION, log);
+        assertTrue(wheel.cancel(id));
+        assertEquals(TimerWheel.NO_DEADLINE, wheel.nextDeadline());
+    }
+
+    @Test
     void shouldCostAtMostOneEmptyWakeUpPerCancel() {
         Log log = new Log();
         Random random = new Random(3);
