@@ -14,9 +14,13 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.yimmo.core.testing.Allocation;
 
+// A broken cascade loops forever inside poll: fail the test rather than hang the build.
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class TimerWheelTest {
 
     private static final long TICK = 1_000_000; // 1 ms
