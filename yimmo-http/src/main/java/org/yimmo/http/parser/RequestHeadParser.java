@@ -508,10 +508,13 @@ public final class RequestHeadParser {
             h.nameEnds[n] = ne - base;
             h.valueStarts[n] = vs - base;
             h.valueEnds[n] = ve - base;
-            String bad = recognizer.field(buffer, base, n);
-            if (bad != null) {
-                fail(400, bad);
-                return -1;
+            int len = ne - i;
+            if (len < 32 && FieldRecognizer.FIRST_BY_LENGTH[len] == (buffer.get(i) | 0x20)) {
+                String bad = recognizer.field(buffer, i, ne, vs, ve);
+                if (bad != null) {
+                    fail(400, bad);
+                    return -1;
+                }
             }
             h.count = n + 1;
             i = cr + 2;
