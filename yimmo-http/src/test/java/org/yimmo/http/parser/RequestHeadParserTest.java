@@ -157,6 +157,28 @@ class RequestHeadParserTest {
         }
     }
 
+    /** Leading and trailing OWS of every shape around values long and short, empty ones too. */
+    @Test
+    void shouldStripOwsAroundValuesOfEveryShape() {
+        String[] ows = {"", " ", "\t", "  ", " \t", "\t ", " \t \t", "\t\t\t\t\t\t\t\t\t"};
+        for (boolean direct : new boolean[] {false, true}) {
+            for (String value : new String[] {"", "v", "a b", "0123456789abcdef\tx"}) {
+                for (String lead : ows) {
+                    for (String trail : ows) {
+                        String request = "GET / HTTP/1.1\r\nHost: h\r\nX:" + lead + value + trail
+                                + "\r\nY:" + trail + value + lead + "\r\n\r\n";
+                        RequestHeadParser p = parse(request, direct);
+                        String where = "[" + lead + "|" + value + "|" + trail + "]";
+                        assertEquals(0, p.errorStatus(), where);
+                        assertEquals(3, p.head().headerCount(), where);
+                        assertEquals(value, p.head().value(1), where);
+                        assertEquals(value, p.head().value(2), where);
+                    }
+                }
+            }
+        }
+    }
+
     private static RequestHeadParser parse(String request, boolean direct) {
         byte[] bytes = bytes(request);
         ByteBuffer buffer = direct ? ByteBuffer.allocateDirect(bytes.length) : ByteBuffer.allocate(bytes.length);
