@@ -119,6 +119,75 @@ class RequestHeadParserTest {
         assertThrows(IndexOutOfBoundsException.class, () -> head.value(3));
     }
 
+    /** The framing fields are recognized in any letter case; same-length names that differ are not. */
+    @Test
+    void shouldRecognizeFramingFieldsInAnyCaseAndNothingElse() {
+        for (boolean direct : new boolean[] {false, true}) {
+            for (String host : new String[] {"host", "HOST", "hOsT"}) {
+                RequestHeadParser p = parse("GET / HTTP/1.1\r\n" + host + ": a\r\nHost: b\r\n\r\n", direct);
+                assertEquals(400, p.errorStatus(), host);
+                assertEquals("more than one Host", p.errorReason(), host);
+            }
+            for (String name : new String[] {"content-length", "CONTENT-LENGTH", "cONTENT-lENGTH"}) {
+                RequestHeadParser p = parse("POST / HTTP/1.1\r\nHost: h\r\n" + name + ": 5\r\n\r\n", direct);
+                assertEquals(0, p.errorStatus(), name);
+                assertEquals(5, p.head().contentLength(), name);
+            }
+            for (String name : new String[] {"transfer-encoding", "TRANSFER-ENCODING", "tRANSFER-eNCODING"}) {
+                RequestHeadParser p = parse("POST / HTTP/1.1\r\nHost: h\r\n" + name + ": chunked\r\n\r\n", direct);
+                assertTrue(p.head().chunked(), name);
+            }
+            for (String name : new String[] {"expect", "EXPECT", "eXPECT"}) {
+                RequestHeadParser p = parse("POST / HTTP/1.1\r\nHost: h\r\n" + name + ": 100-continue\r\n\r\n", direct);
+                assertTrue(p.head().expectContinue(), name);
+            }
+            for (String name : new String[] {"connection", "CONNECTION", "cONNECTION"}) {
+                RequestHeadParser p = parse("GET / HTTP/1.1\r\nHost: h\r\n" + name + ": close\r\n\r\n", direct);
+                assertTrue(p.head().connectionClose(), name);
+            }
+            RequestHeadParser p = parse("POST / HTTP/1.1\r\nHost: h\r\nGost: a\r\nHosu: b\r\nXontent-Length: x\r\n"
+                    + "Content-Lengtx: y\r\nTransfer-Encodinx: gzip\r\nXransfer-Encoding: gzip\r\nExpecx: z\r\n"
+                    + "Xxpect: z\r\nXonnection: close\r\nConnectiox: close\r\nhost2: c\r\n\r\n", direct);
+            assertEquals(0, p.errorStatus());
+            assertEquals(12, p.head().headerCount());
+            assertFalse(p.head().chunked());
+            assertFalse(p.head().expectContinue());
+            assertFalse(p.head().connectionClose());
+            assertFalse(p.head().hasBody());
+        }
+    }
+
+    /** Leading and trailing OWS of every shape around values long and short, empty ones too. */
+    @Test
+    void shouldStripOwsAroundValuesOfEveryShape() {
+        String[] ows = {"", " ", "\t", "  ", " \t", "\t ", " \t \t", "\t\t\t\t\t\t\t\t\t"};
+        for (boolean direct : new boolean[] {false, true}) {
+            for (String value : new String[] {"", "v", "a b", "0123456789abcdef\tx"}) {
+                for (String lead : ows) {
+                    for (String trail : ows) {
+                        String request = "GET / HTTP/1.1\r\nHost: h\r\nX:" + lead + value + trail
+                                + "\r\nY:" + trail + value + lead + "\r\n\r\n";
+                        RequestHeadParser p = parse(request, direct);
+                        String where = "[" + lead + "|" + value + "|" + trail + "]";
+                        assertEquals(0, p.errorStatus(), where);
+                        assertEquals(3, p.head().headerCount(), where);
+                        assertEquals(value, p.head().value(1), where);
+                        assertEquals(value, p.head().value(2), where);
+                    }
+                }
+            }
+        }
+    }
+
+    private static RequestHeadParser parse(String request, boolean direct) {
+        byte[] bytes = bytes(request);
+        ByteBuffer buffer = direct ? ByteBuffer.allocateDirect(bytes.length) : ByteBuffer.allocate(bytes.length);
+        buffer.put(bytes).flip();
+        RequestHeadParser parser = new RequestHeadParser(LIMITS);
+        parser.parse(buffer);
+        return parser;
+    }
+
     @Test
     void shouldRecognizeMethodsCaseSensitively() {
         String[][] cases = {{"GET", "GET"}, {"get", "OTHER"}, {"PATCH", "PATCH"}, {"PUT", "PUT"},
