@@ -39,9 +39,4 @@ public record ReactorOptions(
         return new ReactorOptions(newClock, timerTickNanos, timerWheelSize, bufferSize, maxPooledBuffers,
                 tasksPerTurn, acceptsPerTurn);
     }
-
-    public ReactorOptions withBufferSize(int newBufferSize) {
-        return new ReactorOptions(clock, timerTickNanos, timerWheelSize, newBufferSize, maxPooledBuffers,
-                tasksPerTurn, acceptsPerTurn);
-    }
 }
