@@ -46,7 +46,11 @@ public final class RequestHead {
     int base;
     int length;
 
-    RequestHead(int headerCountMax) {
+    /**
+     * An empty head able to hold {@code headerCountMax} fields; {@link RequestHeadParser} makes its
+     * own, a session makes one to keep {@link #copyFrom copies} in.
+     */
+    public RequestHead(int headerCountMax) {
         nameStarts = new int[headerCountMax];
         nameEnds = new int[headerCountMax];
         valueStarts = new int[headerCountMax];
@@ -70,6 +74,46 @@ public final class RequestHead {
         buffer = null;
         base = 0;
         length = 0;
+    }
+
+    /**
+     * Makes this head a copy of {@code source} whose bytes are copied to the start of
+     * {@code storage}, so that the copy stays valid while the source's buffer is compacted or
+     * reused for the next read. Copies {@code source.length()} bytes and the offsets of its
+     * fields; allocates nothing.
+     *
+     * @throws IllegalArgumentException if {@code storage} is smaller than the head, or if this
+     *     head holds fewer fields than {@code source}
+     */
+    public void copyFrom(RequestHead source, ByteBuffer storage) {
+        if (storage.capacity() < source.length) {
+            throw new IllegalArgumentException(
+                    "storage of " + storage.capacity() + " bytes for a head of " + source.length);
+        }
+        if (nameStarts.length < source.count) {
+            throw new IllegalArgumentException(
+                    "room for " + nameStarts.length + " fields, the head has " + source.count);
+        }
+        storage.put(0, source.buffer, source.base, source.length);
+        methodEnd = source.methodEnd;
+        targetStart = source.targetStart;
+        targetEnd = source.targetEnd;
+        count = source.count;
+        System.arraycopy(source.nameStarts, 0, nameStarts, 0, count);
+        System.arraycopy(source.nameEnds, 0, nameEnds, 0, count);
+        System.arraycopy(source.valueStarts, 0, valueStarts, 0, count);
+        System.arraycopy(source.valueEnds, 0, valueEnds, 0, count);
+        method = source.method;
+        version = source.version;
+        contentLength = source.contentLength;
+        chunked = source.chunked;
+        connectionClose = source.connectionClose;
+        connectionKeepAlive = source.connectionKeepAlive;
+        expectContinue = source.expectContinue;
+        host = source.host;
+        buffer = storage;
+        base = 0;
+        length = source.length;
     }
 
     /** The buffer the head was parsed from. */
@@ -210,6 +254,34 @@ public final class RequestHead {
     /** Field {@code index}'s value without surrounding whitespace, ISO-8859-1; allocates. */
     public String value(int index) {
         return HttpBytes.latin1(buffer, valueStart(index), valueEnd(index));
+    }
+
+    /**
+     * The value of the first field named {@code name} (ignoring ASCII case), or null; allocates
+     * only the result.
+     */
+    public String header(String name) {
+        for (int i = 0; i < count; i++) {
+            int start = nameStart(i);
+            int length = nameEnd(i) - start;
+            if (length == name.length() && nameMatches(start, name)) {
+                return value(i);
+            }
+        }
+        return null;
+    }
+
+    private boolean nameMatches(int start, String name) {
+        for (int j = 0; j < name.length(); j++) {
+            if (asciiLower(buffer.get(start + j)) != asciiLower(name.charAt(j))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int asciiLower(int c) {
+        return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
     }
 
     private int checkIndex(int index) {

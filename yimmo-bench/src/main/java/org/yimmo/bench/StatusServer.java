@@ -1,0 +1,97 @@
+package org.yimmo.bench;
+
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.yimmo.core.config.CommandLine;
+import org.yimmo.core.config.CommandLineParser;
+import org.yimmo.core.config.Config;
+import org.yimmo.core.config.ConfigException;
+import org.yimmo.core.config.ConfigResolver;
+import org.yimmo.core.config.CoreSettings;
+import org.yimmo.core.config.HelpText;
+import org.yimmo.core.config.Setting;
+import org.yimmo.core.log.SimpleLoggerSetup;
+import org.yimmo.core.reactor.ReactorSelectionException;
+import org.yimmo.http.HttpExchange;
+import org.yimmo.http.HttpServer;
+
+/**
+ * The HTTP example, after the original's C example: {@code GET /status} answers {@code OK}, every
+ * other path 404. Configured like the WSGI server (command line, YIMMO_* environment, YAML);
+ * stops on Ctrl-C or SIGTERM. Also the server the wrk-against-nginx comparison measures.
+ */
+public final class StatusServer {
+
+    private static final List<Setting<?>> SETTINGS = List.of(CoreSettings.CONFIG, CoreSettings.LOG_LEVEL,
+            CoreSettings.PORT, CoreSettings.BIND, CoreSettings.IDLE_TIMEOUT, CoreSettings.REACTOR);
+    private static final ByteBuffer OK = ByteBuffer.wrap("OK".getBytes(StandardCharsets.US_ASCII));
+    private static final ByteBuffer NOT_FOUND = ByteBuffer.wrap("Not Found\n".getBytes(StandardCharsets.US_ASCII));
+
+    private StatusServer() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Config config;
+        CommandLineParser parser = new CommandLineParser(SETTINGS);
+        try {
+            CommandLine commandLine = parser.parse(args);
+            if (commandLine.helpRequested()) {
+                HelpText.render("Usage: status-server [OPTIONS]", SETTINGS, parser.flags()).forEach(out::println);
+                return 0;
+            }
+            config = new ConfigResolver(SETTINGS).resolve(commandLine, System.getenv());
+        } catch (ConfigException e) {
+            err.println("status-server: " + e.getMessage());
+            return e.exitCode();
+        }
+        SimpleLoggerSetup.configure(config.get(CoreSettings.LOG_LEVEL));
+        config.logWarnings();
+        HttpServer server;
+        try {
+            server = HttpServer.builder()
+                    .listen(config.get(CoreSettings.BIND) + ":" + config.get(CoreSettings.PORT))
+                    .reactor(config.get(CoreSettings.REACTOR))
+                    .idleTimeout(config.get(CoreSettings.IDLE_TIMEOUT))
+                    .handler(StatusServer::handle)
+                    .start();
+        } catch (ReactorSelectionException | IllegalArgumentException e) {
+            err.println("status-server: " + e.getMessage());
+            return ConfigException.EXIT_USAGE;
+        } catch (Exception e) {
+            err.println("status-server: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "status-shutdown"));
+        InetSocketAddress bound = (InetSocketAddress) server.localAddresses().get(0);
+        String hostPort = bound.getAddress().getHostAddress() + ":" + bound.getPort();
+        out.println("status server (reactor " + server.reactor().backend() + ") listening on " + hostPort
+                + "; try: curl http://" + hostPort + "/status");
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static void handle(HttpExchange exchange) throws Exception {
+        if (exchange.path().equals("/status")) {
+            exchange.response().send(200, "text/plain", OK.duplicate());
+        } else {
+            exchange.response().send(404, "text/plain", NOT_FOUND.duplicate());
+        }
+    }
+}

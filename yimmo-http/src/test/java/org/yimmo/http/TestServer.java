@@ -1,0 +1,43 @@
+package org.yimmo.http;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.function.UnaryOperator;
+
+/** An HttpServer on the select reactor, on a free loopback port, for one test. */
+final class TestServer implements AutoCloseable {
+
+    final HttpServer server;
+
+    private TestServer(HttpServer server) {
+        this.server = server;
+    }
+
+    static TestServer start(HttpHandler handler) throws IOException {
+        return start(handler, UnaryOperator.identity());
+    }
+
+    /** {@code settings} may change anything on the builder: timeouts, limits, buffer size. */
+    static TestServer start(HttpHandler handler, UnaryOperator<HttpServer.Builder> settings) throws IOException {
+        HttpServer.Builder builder = HttpServer.builder().listen("127.0.0.1:0").reactor("select").handler(handler);
+        return new TestServer(settings.apply(builder).start());
+    }
+
+    InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddresses().get(0);
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + address().getPort() + path);
+    }
+
+    RawHttpClient connect() throws IOException {
+        return new RawHttpClient(address());
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
