@@ -6,6 +6,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
 import org.yimmo.core.reactor.Reactor;
@@ -71,8 +75,35 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * Stops listening and closes every connection. When the server made its own reactor, stops
-     * it and waits for its thread.
+     * Stops gracefully: stops listening, closes idle connections at once, lets each busy one
+     * finish its current response (sent with {@code Connection: close}) and closes it, then
+     * {@link #close()}s. Connections still open after {@code grace} are closed regardless.
+     *
+     * @return whether every connection finished within {@code grace}
+     */
+    public boolean shutdown(Duration grace) {
+        context.draining = true;
+        for (Listener listener : listeners) {
+            listener.close();
+        }
+        CompletableFuture<Void> allClosed = new CompletableFuture<>();
+        reactor.execute(() -> context.sessions.drain(allClosed));
+        try {
+            allClosed.get(grace.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            close();
+        }
+    }
+
+    /**
+     * Stops listening and closes every connection at once. When the server made its own reactor,
+     * stops it and waits for its thread; on a caller's reactor, the connections are closed on it.
      */
     @Override
     public void close() {
@@ -80,7 +111,9 @@ public final class HttpServer implements AutoCloseable {
         for (Listener listener : listeners) {
             listener.close();
         }
-        if (thread != null) {
+        if (thread == null) {
+            reactor.execute(() -> context.sessions.closeAll());
+        } else {
             reactor.close();
             if (Thread.currentThread() != thread) {
                 try {

@@ -112,6 +112,10 @@ final class HttpSession implements ConnectionHandler, TimerTask {
     @SuppressWarnings("unused") // through FLUSH_SCHEDULED
     private volatile boolean flushScheduled;
 
+    /** Links in the server's {@link OpenSessions}. */
+    HttpSession prevOpen;
+    HttpSession nextOpen;
+
     HttpSession(ServerContext context, Connection connection) {
         this.context = context;
         this.connection = connection;
@@ -130,6 +134,11 @@ final class HttpSession implements ConnectionHandler, TimerTask {
 
     @Override
     public void onOpen(Connection c) {
+        context.sessions.add(this);
+        if (context.draining) {
+            connection.close();
+            return;
+        }
         idleSince = reactor.nanoTime();
         armTimer();
     }
@@ -170,6 +179,7 @@ final class HttpSession implements ConnectionHandler, TimerTask {
     public void onClosed(Connection c, Throwable cause) {
         int was = state;
         state = CLOSED;
+        context.sessions.remove(this);
         if (timerId != 0) {
             timers.cancel(timerId);
             timerId = 0;

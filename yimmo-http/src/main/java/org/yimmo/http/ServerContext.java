@@ -15,6 +15,8 @@ final class ServerContext {
     /** {@code "Server: name\r\n"}, or null to send none. */
     final byte[] serverField;
     final PipePool pipes;
+    /** Reactor thread only. */
+    final OpenSessions sessions = new OpenSessions();
     /**
      * Set when the server stops taking requests: responses then close their connection, idle
      * connections close.
