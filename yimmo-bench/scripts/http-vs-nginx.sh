@@ -1,0 +1,563 @@
+#!/usr/bin/env bash
+# Whole-server load comparison: an HTTP server under test against nginx, in the same run, with
+# wrk. Prints a Markdown report (per-round table and a median summary) on stdout; progress goes
+# to stderr, so `... > result.md` keeps only the report. Run with --help for everything.
+set -euo pipefail
+
+readonly PROG=${0##*/}
+
+usage() {
+    cat <<EOF
+Usage: $PROG --server-cmd CMD [options]
+
+Measures the HTTP server started by CMD against a private nginx that answers the same
+'GET /status' with 200 "OK", with wrk, in alternating rounds, and prints a Markdown report.
+
+Both servers are started once and stay up for the whole run. Each gets one discarded warm-up
+run, then the measured rounds alternate (server, nginx, server, nginx, ...) so that drift on a
+shared machine touches both. Every run is:
+
+    wrk -tTHREADS -cCONNECTIONS -dDURATIONs --timeout TIMEOUTs --latency http://127.0.0.1:PORT/status
+
+Server under test:
+  --server-cmd CMD     shell command that starts the server in the foreground (required).
+                       '{port}' in CMD is replaced by --port. Example:
+                       'java -cp yimmo-bench/target/benchmarks.jar org.yimmo.bench.StatusServer --port {port}'
+                       It must answer GET /status with a 2xx (checked with curl -fsS).
+  --name NAME          label for the server in the report (default: server)
+  --port PORT          port for the server under test (default: 8080)
+  --nginx-port PORT    port for nginx (default: 8081)
+  --start-timeout S    seconds to wait for each server to answer /status (default: 30)
+
+Load:
+  -c, --connections N  wrk connections (default: 64)
+  -d, --duration S     seconds per measured run (default: 10)
+  -t, --threads N      wrk threads (default: 1)
+  -r, --rounds N       measured rounds per server (default: 3)
+  -w, --warmup S       seconds of the discarded warm-up run per server, 0 for none (default: 5)
+      --timeout S      wrk --timeout: a response slower than this counts as a timeout error
+                       (default: 2, wrk's own default)
+
+CPU pinning (default on; the reference machine has 2 vCPUs):
+  --no-pin             run everything unpinned
+  --server-cpus LIST   taskset CPU list for both servers (default: 0)
+  --wrk-cpus LIST      taskset CPU list for wrk (default: 1)
+  Both servers get the same list, so they are treated identically. A JVM sizes itself from its
+  affinity mask (availableProcessors, GC and compiler threads), so pinning changes the JVM too.
+
+Other:
+  --raw-dir DIR        keep every wrk output and both server logs in DIR
+  --parse FILE         parse one saved wrk --latency output, print
+                       'rps p50_us p99_us non2xx_3xx connect read write timeout' and exit
+  -h, --help           this text
+
+nginx: Debian's binary (apt-get install -y nginx), never the system service. A private
+instance runs from a temporary directory with its own configuration: one worker process,
+'user root;' (so its worker can run in a container where we are root), 'access_log off;',
+'keepalive_requests 1000000;' (nginx closes keep-alive connections after 1000 requests by
+default, which would cost wrk reconnections), error log in the temporary directory, and
+'location = /status { return 200 "OK"; }' on 127.0.0.1:NGINX_PORT.
+
+Tools: wrk and nginx are installed with apt-get if missing (needs root); curl and taskset
+must be present.
+
+Parsing: Requests/sec; p50 and p99 from wrk's 'Latency Distribution' (wrk prints us, ms, s
+or m; all normalised to microseconds); 'Non-2xx or 3xx responses' (wrk counts status >= 400)
+and 'Socket errors' (connect, read, write, timeout). wrk prints those two lines only when
+non-zero. Any of them in a measured run flags the run in the report.
+
+Output: Markdown on stdout - a header with the settings, a per-round table, and a summary line
+with the median requests/s of each, the ratio server/nginx of those medians, and the median p99
+of each. Medians are over the measured rounds (the mean of the middle two for an even count).
+
+Exit status:
+  0  all runs clean
+  1  wrk reported errors (non-2xx/3xx or socket errors) or a server died during the run;
+     the report is still printed, with the faulty runs flagged
+  2  bad command line
+  3  a server failed to start or answer /status, a port was already taken, a tool is missing,
+     or wrk itself failed
+
+Both servers are stopped on exit, including Ctrl-C and errors: each is started in its own
+session (setsid), and exactly that process group - whose id is the PID this script started - is
+sent SIGTERM, then SIGKILL after 5 s. Nothing is killed by name.
+
+Example (from the repository root, after mvn -q -DskipTests package):
+  $PROG --name yimmo \\
+    --server-cmd 'java -cp yimmo-bench/target/benchmarks.jar org.yimmo.bench.StatusServer --port {port}'
+EOF
+}
+
+# ---------------------------------------------------------------------------------- settings
+
+SERVER_CMD=""
+SERVER_NAME="server"
+SERVER_PORT=8080
+NGINX_PORT=8081
+START_TIMEOUT=30
+CONNECTIONS=64
+DURATION=10
+THREADS=1
+ROUNDS=3
+WARMUP=5
+WRK_TIMEOUT=2
+PIN=1
+SERVER_CPUS=0
+WRK_CPUS=1
+RAW_DIR=""
+
+TMP_DIR=""
+# PIDs of the servers this script started (each is also its process group id), by label.
+declare -A STARTED_PIDS=()
+
+# ------------------------------------------------------------------------------------ helpers
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# die CODE MESSAGE...: the EXIT trap does the cleaning up.
+die() {
+    local code=$1
+    shift
+    log "error: $*"
+    exit "$code"
+}
+
+require_uint() { # NAME VALUE MIN
+    [[ $2 =~ ^[0-9]+$ ]] && (($2 >= $3)) || die 2 "$1 must be an integer >= $3, got '$2'"
+}
+
+parse_args() {
+    while (($#)); do
+        case $1 in
+            --server-cmd | --name | --port | --nginx-port | --start-timeout | -c | --connections | \
+                -d | --duration | -t | --threads | -r | --rounds | -w | --warmup | --timeout | \
+                --server-cpus | --wrk-cpus | --raw-dir | --parse)
+                (($# >= 2)) || die 2 "option '$1' needs a value (see --help)" ;;
+        esac
+        case $1 in
+            -h | --help) usage; exit 0 ;;
+            --server-cmd) SERVER_CMD=$2; shift ;;
+            --name) SERVER_NAME=$2; shift ;;
+            --port) SERVER_PORT=$2; shift ;;
+            --nginx-port) NGINX_PORT=$2; shift ;;
+            --start-timeout) START_TIMEOUT=$2; shift ;;
+            -c | --connections) CONNECTIONS=$2; shift ;;
+            -d | --duration) DURATION=$2; shift ;;
+            -t | --threads) THREADS=$2; shift ;;
+            -r | --rounds) ROUNDS=$2; shift ;;
+            -w | --warmup) WARMUP=$2; shift ;;
+            --timeout) WRK_TIMEOUT=$2; shift ;;
+            --no-pin) PIN=0 ;;
+            --server-cpus) SERVER_CPUS=$2; shift ;;
+            --wrk-cpus) WRK_CPUS=$2; shift ;;
+            --raw-dir) RAW_DIR=$2; shift ;;
+            --parse) parse_wrk "$2"; exit 0 ;;
+            *) die 2 "unknown argument '$1' (see --help)" ;;
+        esac
+        shift
+    done
+
+    [[ -n $SERVER_CMD ]] || die 2 "--server-cmd is required (see --help)"
+    [[ $SERVER_NAME != nginx && -n $SERVER_NAME ]] || die 2 "--name must not be empty or 'nginx'"
+    require_uint --port "$SERVER_PORT" 1
+    require_uint --nginx-port "$NGINX_PORT" 1
+    ((SERVER_PORT != NGINX_PORT)) || die 2 "--port and --nginx-port must differ"
+    require_uint --start-timeout "$START_TIMEOUT" 1
+    require_uint --connections "$CONNECTIONS" 1
+    require_uint --duration "$DURATION" 1
+    require_uint --threads "$THREADS" 1
+    ((CONNECTIONS >= THREADS)) || die 2 "--connections must be >= --threads (wrk refuses otherwise)"
+    require_uint --rounds "$ROUNDS" 1
+    require_uint --warmup "$WARMUP" 0
+    require_uint --timeout "$WRK_TIMEOUT" 1
+    if [[ $SERVER_CMD != *'{port}'* ]]; then
+        log "warning: --server-cmd has no {port}; it must listen on $SERVER_PORT by itself"
+    fi
+    SERVER_CMD=${SERVER_CMD//'{port}'/$SERVER_PORT}
+}
+
+# Installs wrk and nginx if missing. apt-get update only when the plain install fails, because
+# it is slow and usually not needed. Installing nginx does not start the system service inside
+# containers (policy-rc.d), and this script never uses it anyway.
+ensure_tools() {
+    local missing=()
+    command -v wrk >/dev/null || missing+=(wrk)
+    command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+    if ((${#missing[@]})); then
+        ((EUID == 0)) || die 3 "missing ${missing[*]}; install as root: apt-get install -y ${missing[*]}"
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y "${missing[@]}" >&2 ||
+            { apt-get update >&2 && apt-get install -y "${missing[@]}" >&2; } ||
+            die 3 "apt-get install ${missing[*]} failed"
+    fi
+    command -v nginx >/dev/null || PATH=$PATH:/usr/sbin # root's PATH has it, others may not
+    local tool
+    for tool in wrk nginx curl taskset setsid; do
+        command -v "$tool" >/dev/null || die 3 "$tool is required"
+    done
+}
+
+# True if something already accepts connections on 127.0.0.1:PORT. Checked before starting,
+# because otherwise the readiness probe would happily talk to a stranger.
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# ------------------------------------------------------------------------ starting, stopping
+
+# Command prefix that pins a process to CPU list $1 (nothing with --no-pin).
+pin_prefix() {
+    if ((PIN)); then printf '%s\0' taskset -c "$1"; fi
+}
+
+# start_server LABEL LOGFILE CMD...: starts CMD in the background, pinned, in a new session
+# (so it has its own process group for a clean stop, and Ctrl-C in the terminal reaches only
+# this script and wrk; the trap then stops the servers in order).
+start_server() {
+    local label=$1 logfile=$2
+    shift 2
+    local -a pin=()
+    mapfile -d '' pin < <(pin_prefix "$SERVER_CPUS")
+    setsid "${pin[@]}" "$@" </dev/null >"$logfile" 2>&1 &
+    local pid=$!
+    STARTED_PIDS[$label]=$pid
+    # setsid forks (and $! is then a short-lived parent) only if it is already a process group
+    # leader, which a background job of a non-interactive script is not. Make sure, since the
+    # stop relies on the group id being this PID.
+    sleep 0.1
+    local pgid
+    pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || true
+    if [[ -n $pgid && $pgid != "$pid" ]]; then
+        die 3 "$label: PID $pid is not its own process group leader (pgid $pgid)"
+    fi
+    log "$label: started, PID $pid"
+}
+
+# True while a process of group PGID is alive (zombies - exited, not yet reaped - do not count).
+group_alive() {
+    ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+}
+
+# True while the process PID is alive and not a zombie.
+pid_alive() {
+    local stat
+    stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [[ $stat != Z* ]]
+}
+
+stop_server() {
+    local label=$1 pid=${STARTED_PIDS[$1]}
+    if group_alive "$pid"; then
+        kill -TERM -- "-$pid" 2>/dev/null || true
+        local i
+        for ((i = 0; i < 50; i++)); do
+            group_alive "$pid" || break
+            sleep 0.1
+        done
+        if group_alive "$pid"; then
+            log "$label: still running 5 s after SIGTERM, sending SIGKILL to group $pid"
+            kill -KILL -- "-$pid" 2>/dev/null || true
+        fi
+    fi
+    wait "$pid" 2>/dev/null || true # reap it; its exit status does not matter any more
+    log "$label: stopped (PID $pid)"
+    unset "STARTED_PIDS[$label]"
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    local label
+    for label in "${!STARTED_PIDS[@]}"; do
+        stop_server "$label"
+    done
+    if [[ -n $TMP_DIR && -d $TMP_DIR ]]; then
+        if [[ -n $RAW_DIR ]]; then
+            mkdir -p "$RAW_DIR" && cp -r "$TMP_DIR"/. "$RAW_DIR"/ && log "raw output kept in $RAW_DIR"
+        fi
+        rm -rf "$TMP_DIR"
+    fi
+    exit "$rc"
+}
+
+# wait_ready LABEL PORT LOGFILE: polls /status until it answers 2xx; fails fast if the process
+# exits, and after --start-timeout seconds otherwise.
+wait_ready() {
+    local label=$1 port=$2 logfile=$3 pid=${STARTED_PIDS[$1]}
+    local deadline=$((SECONDS + START_TIMEOUT))
+    # --max-time 5: a probe that hangs must not eat the whole start timeout, but a slow first
+    # answer (a JVM still compiling) should still count.
+    until curl -fsS --max-time 5 -o /dev/null "http://127.0.0.1:$port/status" 2>/dev/null; do
+        if ! pid_alive "$pid"; then
+            local rc=0
+            wait "$pid" 2>/dev/null || rc=$?
+            unset "STARTED_PIDS[$label]"
+            log "$label: exited with status $rc before answering; last lines of its log:"
+            tail -n 20 "$logfile" >&2 || true
+            die 3 "$label failed to start"
+        fi
+        if ((SECONDS >= deadline)); then
+            log "$label: last lines of its log:"
+            tail -n 20 "$logfile" >&2 || true
+            die 3 "$label did not answer http://127.0.0.1:$port/status within ${START_TIMEOUT} s"
+        fi
+        sleep 0.2
+    done
+    log "$label: answers on http://127.0.0.1:$port/status"
+}
+
+write_nginx_conf() {
+    local dir=$1
+    mkdir -p "$dir/logs" "$dir/tmp"
+    # The *_temp_path lines keep nginx away from /var/lib/nginx (Debian compiles absolute
+    # paths in). log_not_found off keeps a mistyped URL from writing one error line per request.
+    cat >"$dir/nginx.conf" <<EOF
+# Generated by $PROG; private instance, not the system service.
+worker_processes 1;
+user root;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    access_log off;
+    log_not_found off;
+    keepalive_requests 1000000;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location = /status {
+            return 200 "OK";
+        }
+    }
+}
+EOF
+}
+
+# ------------------------------------------------------------------------------- load, parse
+
+# run_wrk PORT SECONDS OUTFILE: one wrk run. wrk exits 0 even when every request failed, so
+# the caller judges the output, not the status.
+run_wrk() {
+    local port=$1 secs=$2 out=$3
+    local -a pin=()
+    mapfile -d '' pin < <(pin_prefix "$WRK_CPUS")
+    if ! "${pin[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout "${WRK_TIMEOUT}s" \
+        --latency "http://127.0.0.1:$port/status" >"$out" 2>&1; then
+        cat "$out" >&2
+        die 3 "wrk failed"
+    fi
+}
+
+# parse_wrk FILE: prints 'rps p50_us p99_us status_errors connect read write timeout'.
+# Latencies come from wrk's format_time_us: microseconds below 850 us, then ms, then s, then m
+# (at 51 s and above; 'h' is never printed but is accepted).
+parse_wrk() {
+    awk '
+        function us(v,    n, u) {
+            n = v + 0
+            u = v; sub(/^[0-9.]+/, "", u)
+            if (u == "us") return n
+            if (u == "ms") return n * 1000
+            if (u == "s")  return n * 1000000
+            if (u == "m")  return n * 60000000
+            if (u == "h")  return n * 3600000000
+            bad = bad " unit(" v ")"
+            return -1
+        }
+        /^  Latency Distribution/ { dist = 1; next }
+        dist && $1 == "50%" { p50 = us($2) }
+        dist && $1 == "99%" { p99 = us($2) }
+        /^Requests\/sec:/ { rps = $2; seen = 1 }
+        /Non-2xx or 3xx responses:/ { status = $NF }
+        /Socket errors:/ {
+            # Socket errors: connect 0, read 0, write 0, timeout 0
+            for (i = 1; i <= NF; i++) { f = $(i + 1); sub(/,$/, "", f); err[$i] = f }
+        }
+        END {
+            if (!seen || p50 == "" || p99 == "" || bad != "") {
+                print "unparseable wrk output:" (seen ? "" : " no Requests/sec") \
+                    (p50 == "" || p99 == "" ? " no latency distribution" : "") bad > "/dev/stderr"
+                exit 1
+            }
+            printf "%s %.0f %.0f %d %d %d %d %d\n", rps, p50, p99, status + 0,
+                err["connect"] + 0, err["read"] + 0, err["write"] + 0, err["timeout"] + 0
+        }' "$1"
+}
+
+# ----------------------------------------------------------------------------------- report
+
+# median of the arguments (mean of the middle two for an even count)
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# 123456.78 -> 123,457 (Markdown readers compare magnitudes at a glance)
+group_digits() {
+    LC_ALL=C awk -v n="$1" 'BEGIN { s = sprintf("%.0f", n); o = ""
+        while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) }
+        print s o }'
+}
+
+# ratio A B: A/B with two decimals (four below 0.1, where two would round to nothing)
+ratio() {
+    LC_ALL=C awk -v a="$1" -v b="$2" 'BEGIN {
+        if (b <= 0) print "n/a"; else if (a / b >= 0.1) printf "%.2f", a / b; else printf "%.4f", a / b }'
+}
+
+# error_text STATUS CONNECT READ WRITE TIMEOUT: '' when clean, else a short description
+error_text() {
+    local t=""
+    (($1)) && t="non-2xx/3xx $1"
+    if (($2 + $3 + $4 + $5)); then
+        t="${t:+$t; }socket connect $2, read $3, write $4, timeout $5"
+    fi
+    printf '%s' "$t"
+}
+
+# -------------------------------------------------------------------------------------- main
+
+main() {
+    parse_args "$@"
+    ensure_tools
+
+    TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/http-vs-nginx.XXXXXX")
+    trap cleanup EXIT
+    trap 'log "interrupted"; exit 130' INT
+    trap 'log "terminated"; exit 143' TERM
+
+    if ((PIN)); then
+        # taskset fails on a CPU that does not exist; say so before starting anything.
+        taskset -c "$SERVER_CPUS" true 2>/dev/null && taskset -c "$WRK_CPUS" true 2>/dev/null ||
+            die 3 "cannot pin to CPUs '$SERVER_CPUS' / '$WRK_CPUS' on this machine ($(nproc) CPUs); use --no-pin or --server-cpus/--wrk-cpus"
+    fi
+
+    # Other load on the machine shows up in both columns but widens the spread; record it.
+    local load_at_start
+    read -r load_at_start _ </proc/loadavg
+
+    local port
+    for port in "$NGINX_PORT" "$SERVER_PORT"; do
+        port_in_use "$port" && die 3 "port $port is already in use on 127.0.0.1"
+    done
+
+    local ngx_dir=$TMP_DIR/nginx
+    write_nginx_conf "$ngx_dir"
+    # -e: nginx opens its compiled-in error log (/var/log/nginx/error.log) before reading the
+    # configuration; -e points that early log into the temporary directory as well.
+    start_server nginx "$TMP_DIR/nginx.out" \
+        nginx -c "$ngx_dir/nginx.conf" -p "$ngx_dir" -e "$ngx_dir/logs/error.log" -g 'daemon off;'
+    wait_ready nginx "$NGINX_PORT" "$ngx_dir/logs/error.log"
+
+    start_server "$SERVER_NAME" "$TMP_DIR/server.out" bash -c "$SERVER_CMD"
+    wait_ready "$SERVER_NAME" "$SERVER_PORT" "$TMP_DIR/server.out"
+
+    local -a labels=("$SERVER_NAME" nginx) ports=("$SERVER_PORT" "$NGINX_PORT")
+    local i
+
+    if ((WARMUP > 0)); then
+        for i in 0 1; do
+            log "${labels[i]}: warm-up ${WARMUP} s (discarded)"
+            run_wrk "${ports[i]}" "$WARMUP" "$TMP_DIR/warmup-$i.txt"
+            local w e
+            w=$(parse_wrk "$TMP_DIR/warmup-$i.txt") || die 3 "cannot parse the warm-up output of ${labels[i]}"
+            local -a f
+            read -r -a f <<<"$w"
+            e=$(error_text "${f[@]:3}")
+            [[ -z $e ]] || log "warning: ${labels[i]} warm-up had errors: $e"
+        done
+    fi
+
+    # results[round,i] = 'rps p50 p99 status connect read write timeout'
+    declare -A results=()
+    local round flagged=0 died=0
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for i in 0 1; do
+            local out=$TMP_DIR/round$round-$i.txt
+            log "round $round/$ROUNDS: ${labels[i]}, ${DURATION} s"
+            run_wrk "${ports[i]}" "$DURATION" "$out"
+            results[$round,$i]=$(parse_wrk "$out") || die 3 "cannot parse $out"
+            log "  ${results[$round,$i]%% *} req/s"
+        done
+        for i in 0 1; do
+            if ! group_alive "${STARTED_PIDS[${labels[i]}]}"; then
+                log "error: ${labels[i]} died during round $round"
+                died=1
+            fi
+        done
+        if ((died)); then break; fi
+    done
+    local measured=$((round > ROUNDS ? ROUNDS : round))
+
+    # ---- report
+    local nginx_version wrk_version
+    nginx_version=$(nginx -v 2>&1 || true)
+    wrk_version=$(wrk -v 2>&1 || true)
+    wrk_version=${wrk_version%%$'\n'*}
+
+    local pinning="none (--no-pin)"
+    ((PIN)) && pinning="servers \`taskset -c $SERVER_CPUS\`, wrk \`taskset -c $WRK_CPUS\`"
+
+    echo "### $SERVER_NAME against nginx: GET /status, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), 1-min load average at start $load_at_start"
+    echo "- pinning: $pinning"
+    echo "- $SERVER_NAME: \`$SERVER_CMD\`"
+    echo "- nginx: ${nginx_version#nginx version: }, 1 worker, access log off, keepalive_requests 1000000"
+    local warm="no warm-up"
+    ((WARMUP)) && warm="warm-up ${WARMUP} s per server (discarded)"
+    echo "- ${wrk_version% Copyright*}; $warm; $ROUNDS round(s) alternating $SERVER_NAME, nginx"
+    echo
+    echo "| round | $SERVER_NAME req/s | nginx req/s | $SERVER_NAME/nginx | $SERVER_NAME p50 / p99 µs | nginx p50 / p99 µs | errors |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+
+    local -a rps_s=() rps_n=() p99_s=() p99_n=()
+    for ((round = 1; round <= measured; round++)); do
+        local -a s n
+        read -r -a s <<<"${results[$round,0]:-}"
+        read -r -a n <<<"${results[$round,1]:-}"
+        ((${#s[@]} && ${#n[@]})) || continue # a round cut short by a dead server
+        rps_s+=("${s[0]}") rps_n+=("${n[0]}") p99_s+=("${s[2]}") p99_n+=("${n[2]}")
+        local es en errors=""
+        es=$(error_text "${s[@]:3}")
+        en=$(error_text "${n[@]:3}")
+        [[ -n $es ]] && errors="**$SERVER_NAME: $es**"
+        [[ -n $en ]] && errors="${errors:+$errors; }**nginx: $en**"
+        [[ -n $errors ]] && flagged=$((flagged + 1))
+        echo "| $round | $(group_digits "${s[0]}") | $(group_digits "${n[0]}") | $(ratio "${s[0]}" "${n[0]}") |" \
+            "${s[1]} / ${s[2]} | ${n[1]} / ${n[2]} | ${errors:-none} |"
+    done
+    echo
+
+    if ((${#rps_s[@]})); then
+        local ms mn
+        ms=$(median "${rps_s[@]}")
+        mn=$(median "${rps_n[@]}")
+        echo "**Median of ${#rps_s[@]} round(s):** $SERVER_NAME $(group_digits "$ms") req/s, nginx" \
+            "$(group_digits "$mn") req/s, **ratio $SERVER_NAME/nginx $(ratio "$ms" "$mn")**;" \
+            "median p99 $SERVER_NAME $(group_digits "$(median "${p99_s[@]}")") µs," \
+            "nginx $(group_digits "$(median "${p99_n[@]}")") µs."
+    fi
+    if ((flagged)); then
+        echo
+        echo "**Flagged: wrk reported errors in $flagged of ${#rps_s[@]} rounds; those figures are not valid.**"
+    fi
+    if ((died)); then
+        echo
+        echo "**Flagged: a server died during the run (see the log above).**"
+    fi
+
+    ((flagged == 0 && died == 0)) || exit 1
+}
+
+main "$@"
