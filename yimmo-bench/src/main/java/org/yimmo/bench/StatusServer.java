@@ -4,8 +4,11 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.yimmo.core.config.CommandLine;
 import org.yimmo.core.config.CommandLineParser;
 import org.yimmo.core.config.Config;
@@ -28,6 +31,7 @@ public final class StatusServer {
 
     private static final List<Setting<?>> SETTINGS = List.of(CoreSettings.CONFIG, CoreSettings.LOG_LEVEL,
             CoreSettings.PORT, CoreSettings.BIND, CoreSettings.IDLE_TIMEOUT, CoreSettings.REACTOR);
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     private static final ByteBuffer OK = ByteBuffer.wrap("OK".getBytes(StandardCharsets.US_ASCII));
     private static final ByteBuffer NOT_FOUND = ByteBuffer.wrap("Not Found\n".getBytes(StandardCharsets.US_ASCII));
 
@@ -69,9 +73,12 @@ public final class StatusServer {
             err.println("status-server: " + e.getMessage());
             return 1;
         }
+        Logger log = LoggerFactory.getLogger(StatusServer.class);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            // Requests in progress get their answer; idle keep-alive connections close at once.
+            boolean clean = server.shutdown(SHUTDOWN_GRACE);
+            log.info("status server stopped{}", clean ? "" : " (connections still busy were closed)");
             stopped.countDown();
         }, "status-shutdown"));
         InetSocketAddress bound = (InetSocketAddress) server.localAddresses().get(0);
