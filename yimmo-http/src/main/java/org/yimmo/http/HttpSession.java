@@ -645,6 +645,12 @@ final class HttpSession implements ConnectionHandler, TimerTask {
      */
     private void startLinger() {
         state = LINGER;
+        if (connection.isInputShutdown()) {
+            // The client already ended its side: nothing more can arrive to be reset over, and
+            // read interest is gone, so lingering would only hold the socket for LINGER_NANOS.
+            connection.close();
+            return;
+        }
         try {
             connection.shutdownOutput();
         } catch (IOException e) {
