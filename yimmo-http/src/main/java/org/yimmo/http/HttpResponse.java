@@ -79,11 +79,16 @@ public final class HttpResponse {
         return start(status, StatusLines.of(status));
     }
 
-    /** Starts the response with {@code status} and {@code reason} (visible ISO-8859-1, SP, HTAB). */
-    public HttpResponse start(int status, String reason) {
+    /**
+     * Starts the response with {@code status} and {@code reason} (ISO-8859-1 text without control
+     * characters but HTAB). The standard reason costs nothing; another makes its status line.
+     */
+    public HttpResponse start(int status, CharSequence reason) {
         StatusLines.check(status);
         HeaderSyntax.checkValue("reason phrase", reason);
-        return start(status, StatusLines.line(status, reason));
+        String standard = StatusLines.reason(status);
+        return start(status, standard.contentEquals(reason)
+                ? StatusLines.of(status) : StatusLines.line(status, reason.toString()));
     }
 
     private HttpResponse start(int code, byte[] statusLine) {
@@ -113,24 +118,24 @@ public final class HttpResponse {
      * @throws IllegalStateException before {@link #start}, after the head is committed, or when
      *     the head outgrows the response buffer
      */
-    public HttpResponse header(String name, String value) {
+    public HttpResponse header(CharSequence name, CharSequence value) {
         if (!started || committed) {
             throw new IllegalStateException(started ? "response head already sent" : "response not started");
         }
         HeaderSyntax.checkName(name);
         HeaderSyntax.checkValue(name, value);
-        if (name.equalsIgnoreCase("content-length")) {
+        if (HeaderSyntax.equalsIgnoreCase(name, "content-length")) {
             return contentLength(HeaderSyntax.parseLength(value));
         }
-        if (name.equalsIgnoreCase("transfer-encoding")) {
+        if (HeaderSyntax.equalsIgnoreCase(name, "transfer-encoding")) {
             throw new IllegalArgumentException("Transfer-Encoding is the server's to set (it chunks when no length is given)");
         }
-        if (name.equalsIgnoreCase("connection")) {
+        if (HeaderSyntax.equalsIgnoreCase(name, "connection")) {
             closeRequested |= HeaderSyntax.listsClose(value);
             return this;
         }
-        dateGiven |= name.equalsIgnoreCase("date");
-        serverGiven |= name.equalsIgnoreCase("server");
+        dateGiven |= HeaderSyntax.equalsIgnoreCase(name, "date");
+        serverGiven |= HeaderSyntax.equalsIgnoreCase(name, "server");
         BytePipe p = pipe;
         int room = p.writable() - COMMIT_RESERVE - serverFieldLength();
         if (name.length() + value.length() + 4 > room) {
@@ -243,7 +248,8 @@ public final class HttpResponse {
 
     /**
      * Finishes the response: commits the head if it is not yet, ends a chunked body, and hands the
-     * exchange back to the server. Never waits. Starts a 200 if nothing was started. Quietly does
+     * exchange back to the server. Never waits. Call it in every case, in a {@code finally}, also
+     * after a write failed: it is what gives the exchange's buffers back. Starts a 200 if nothing was started. Quietly does
      * nothing more if the connection is already gone. A body shorter than its Content-Length
      * closes the connection after it (the client sees the truncation).
      */
