@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -40,7 +39,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class HttpSessionBehaviourTest {
 
-    private static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
+    /**
+     * Handler threads, shared with the other test classes through {@link #onWorker} and
+     * {@link #ECHO}: daemons, never shut down (idle ones end on their own).
+     */
+    static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "behaviour-worker");
         t.setDaemon(true);
         return t;
@@ -49,11 +52,6 @@ class HttpSessionBehaviourTest {
     private static final Pattern IMF_FIXDATE = Pattern.compile(
             "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
                     + " [0-9]{4} [0-2][0-9]:[0-5][0-9]:[0-6][0-9] GMT");
-
-    @AfterAll
-    static void stopWorkers() {
-        WORKERS.shutdownNow();
-    }
 
     // ---------------------------------------------------------------- helpers
 
