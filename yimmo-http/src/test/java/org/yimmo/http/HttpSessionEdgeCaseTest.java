@@ -203,4 +203,24 @@ class HttpSessionEdgeCaseTest {
             }
         }
     }
+
+    @Test
+    void closingAServerOnACallerOwnedReactorClosesItsIdleConnections() throws Exception {
+        org.yimmo.core.reactor.Reactor reactor = org.yimmo.core.reactor.ReactorSelection.open(
+                "select", org.yimmo.core.reactor.ReactorOptions.defaults());
+        Thread thread = reactor.start("caller-owned");
+        try {
+            HttpServer server = HttpServer.builder().listen("127.0.0.1:0").reactor(reactor)
+                    .idleTimeout(java.time.Duration.ofSeconds(60))
+                    .handler(HttpSessionBehaviourTest.TARGET).start();
+            try (RawHttpClient client = new RawHttpClient(server.localAddresses().get(0), 5_000)) {
+                assertEquals("/a", client.send(get("/a")).read().text());
+                server.close(); // "Stops listening and closes every connection."
+                assertTrue(client.closedByServer(), "an idle keep-alive connection outlived HttpServer.close()");
+            }
+        } finally {
+            reactor.close();
+            thread.join(5_000);
+        }
+    }
 }
