@@ -272,8 +272,11 @@ public final class HttpResponse {
             }
             p.publish();
         }
-        ended = true;
+        // producerDone before ended: once the session sees ended it may finish the exchange and
+        // begin() the next pipelined request (resetting the done bits); a producerDone landing
+        // after that would mark the new exchange's producer done and leak this one's pipes.
         exchange.producerDone();
+        ended = true;
         session.requestFlush();
     }
 
@@ -465,9 +468,9 @@ public final class HttpResponse {
             failure = new IOException("exchange aborted");
         }
         if (!ended) {
-            ended = true;
             closeAfter = true;
-            exchange.producerDone();
+            exchange.producerDone(); // before ended, as in end()
+            ended = true;
         }
     }
 
