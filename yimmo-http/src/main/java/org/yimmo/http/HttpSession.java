@@ -267,6 +267,7 @@ final class HttpSession implements ConnectionHandler, TimerTask {
         }
         exchange.begin(parsed);
         parser.reset(); // clears the parsed head: from here on, the exchange's copy
+        releaseInIfEmpty(); // a connection with a request in the handler holds no read buffer
         RequestHead head = exchange.request();
         headStarted = false;
         state = IN_EXCHANGE;

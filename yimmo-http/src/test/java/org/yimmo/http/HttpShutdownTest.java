@@ -44,6 +44,7 @@ class HttpShutdownTest {
             working.send(GET);
             assertTrue(inHandler.await(5, TimeUnit.SECONDS));
             halfway.send("GET /warm HTTP/1.1\r\nHost: x\r\n"); // a head half-sent is not idle
+            awaitBuffersInUse(server, 1); // the server has read it (it holds the half head)
             CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(
                     () -> server.server.shutdown(Duration.ofSeconds(10)));
 
@@ -64,6 +65,21 @@ class HttpShutdownTest {
             assertEquals("close", last.header("connection"));
             assertTrue(halfway.closedByServer());
             assertTrue(stopped.get(10, TimeUnit.SECONDS), "every connection finished within the grace period");
+        }
+    }
+
+    /** Waits until the reactor's read buffers in use reach {@code expected}. */
+    private static void awaitBuffersInUse(TestServer server, int expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (;;) {
+            CompletableFuture<Integer> inUse = new CompletableFuture<>();
+            server.server.reactor().execute(() -> inUse.complete(server.server.reactor().buffers().inUse()));
+            int now = inUse.get(5, TimeUnit.SECONDS);
+            if (now == expected) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "buffers in use stayed at " + now + ", expected " + expected);
+            Thread.sleep(5);
         }
     }
 
