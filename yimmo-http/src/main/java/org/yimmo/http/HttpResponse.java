@@ -313,6 +313,19 @@ public final class HttpResponse {
         });
     }
 
+    /** The declared Content-Length, or -1 when none was given (chunked or close-delimited). */
+    public long contentLength() {
+        return contentLength;
+    }
+
+    /**
+     * Whether body bytes reach the client: false for a HEAD request and for 204 and 304, whose
+     * bodies {@link #write} drops. Meaningful once started.
+     */
+    public boolean sendsBody() {
+        return !noBody;
+    }
+
     /** Whether the head has been committed (handed to the connection). */
     public boolean isCommitted() {
         return committed;

@@ -1,0 +1,219 @@
+package org.yimmo.wsgi;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yimmo.core.queue.WorkQueue;
+import org.yimmo.core.reactor.Reactor;
+import org.yimmo.core.reactor.ReactorOptions;
+import org.yimmo.core.reactor.ReactorSelection;
+import org.yimmo.http.HttpExchange;
+import org.yimmo.http.HttpServer;
+import org.yimmo.wsgi.bridge.BridgeModule;
+import org.yimmo.wsgi.python.PythonInstallation;
+import org.yimmo.wsgi.python.PythonRuntime;
+import org.yimmo.wsgi.python.PythonThread;
+
+/**
+ * One worker process of yimmo-wsgi: the server thread (a reactor running the HTTP server) and
+ * {@code threads} worker threads running the application in the embedded CPython. The reactor
+ * thread hands each request to the {@link WorkQueue}; an idle worker takes it, takes the GIL,
+ * runs the application and streams the response back through the exchange.
+ *
+ * <p>Fairness: CPython hands the GIL over unfairly (a thread that releases it and asks again at
+ * once usually wins, and the others wait for the 5 ms switch interval). Workers therefore queue
+ * on a fair lock before taking the GIL at the start of a request, so requests start in the order
+ * workers became ready. The lock is held only while waiting for the GIL, never while running
+ * Python, so an application that blocks with the GIL released (I/O, sleep) does not hold others.
+ */
+public final class WsgiServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WsgiServer.class);
+    /** Requests a worker serves in a row without giving the GIL back while more are waiting. */
+    private static final int BURST = 16;
+    private static final int QUEUE_CAPACITY = 1024;
+
+    private final PythonRuntime runtime;
+    private final Reactor reactor;
+    private final Thread reactorThread;
+    private final HttpServer http;
+    private final WorkQueue<HttpExchange> queue;
+    private final List<Thread> workers;
+
+    private WsgiServer(PythonRuntime runtime, Reactor reactor, Thread reactorThread, HttpServer http,
+            WorkQueue<HttpExchange> queue, List<Thread> workers) {
+        this.runtime = runtime;
+        this.reactor = reactor;
+        this.reactorThread = reactorThread;
+        this.http = http;
+        this.queue = queue;
+        this.workers = workers;
+    }
+
+    /** What a worker process needs to know. */
+    public record Options(PythonInstallation python, String module, String app, String bind, int port,
+            String reactor, int threads, int processes, String scriptName, Duration idleTimeout) {
+    }
+
+    /**
+     * Starts the embedded Python, binds, loads the application and starts serving.
+     *
+     * @throws org.yimmo.wsgi.python.PythonException if the application cannot be loaded
+     *     (its traceback in the message's detail)
+     */
+    public static WsgiServer start(Options options) throws IOException {
+        PythonRuntime runtime = PythonRuntime.start(options.python());
+        Reactor reactor = null;
+        try {
+            reactor = ReactorSelection.open(options.reactor(), ReactorOptions.defaults());
+            Dispatcher dispatcher = new Dispatcher();
+            WorkQueue<HttpExchange> queue = new WorkQueue<>(QUEUE_CAPACITY, reactor, dispatcher::spaceAvailable);
+            dispatcher.queue = queue;
+            HttpServer http = HttpServer.builder()
+                    .reactor(reactor)
+                    .listen(options.bind() + ":" + options.port())
+                    .idleTimeout(options.idleTimeout())
+                    .handler(dispatcher::dispatch)
+                    .start();
+            InetSocketAddress bound = (InetSocketAddress) http.localAddresses().get(0);
+            BridgeModule.Options bridgeOptions = new BridgeModule.Options(options.threads(), options.processes(),
+                    options.scriptName(), options.bind(), bound.getPort(), "yimmo-wsgi/" + Version.VERSION,
+                    reactor.backend());
+            // Imports run on python-main, the thread Python calls main: an app may install signal handlers.
+            BridgeModule bridge = runtime.callOnMainThread(rt -> {
+                BridgeModule installed = BridgeModule.install(rt, bridgeOptions);
+                installed.loadApplication(options.module(), options.app());
+                return installed;
+            });
+            List<Thread> workers = startWorkers(runtime, bridge, queue, options.threads());
+            Thread reactorThread = reactor.start("yimmo-server");
+            return new WsgiServer(runtime, reactor, reactorThread, http, queue, workers);
+        } catch (IOException | RuntimeException | Error e) {
+            if (reactor != null) {
+                reactor.close();
+            }
+            runtime.close();
+            throw e;
+        }
+    }
+
+    /** The bound address. */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) http.localAddresses().get(0);
+    }
+
+    public String reactorName() {
+        return reactor.backend();
+    }
+
+    /**
+     * Stops gracefully: no new connections, requests in progress finish (up to {@code grace}),
+     * then the workers stop and Python is finalized.
+     */
+    public void shutdown(Duration grace) {
+        http.shutdown(grace);
+        reactor.execute(queue::close); // the queue's producer side belongs to the reactor thread
+        joinAll(workers, grace);
+        reactor.close();
+        join(reactorThread, grace);
+        runtime.shutdown(grace);
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ofSeconds(5));
+    }
+
+    private static List<Thread> startWorkers(PythonRuntime runtime, BridgeModule bridge,
+            WorkQueue<HttpExchange> queue, int count) {
+        ReentrantLock gilGate = new ReentrantLock(true);
+        List<Thread> threads = new ArrayList<>(count);
+        for (int slot = 0; slot < count; slot++) {
+            int workerSlot = slot;
+            Thread thread = new Thread(() -> work(runtime, bridge, queue, gilGate, workerSlot),
+                    "yimmo-worker-" + slot);
+            thread.start();
+            threads.add(thread);
+        }
+        return threads;
+    }
+
+    private static void work(PythonRuntime runtime, BridgeModule bridge, WorkQueue<HttpExchange> queue,
+            ReentrantLock gilGate, int slot) {
+        PythonThread python = runtime.attachCurrentThread();
+        try {
+            python.acquire();
+            BridgeModule.Worker worker;
+            try {
+                worker = bridge.newWorker(python, slot);
+            } finally {
+                python.release();
+            }
+            for (HttpExchange exchange; (exchange = queue.take()) != null; ) {
+                gilGate.lock();
+                try {
+                    python.acquire();
+                } finally {
+                    gilGate.unlock();
+                }
+                try {
+                    worker.serve(exchange);
+                    for (int served = 1; served < BURST && (exchange = queue.poll()) != null; served++) {
+                        worker.serve(exchange);
+                    }
+                } finally {
+                    python.release();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            LOG.error("worker {} failed", slot, e);
+        } finally {
+            python.detach();
+        }
+    }
+
+    private static void joinAll(List<Thread> threads, Duration grace) {
+        for (Thread thread : threads) {
+            join(thread, grace);
+        }
+    }
+
+    private static void join(Thread thread, Duration grace) {
+        try {
+            thread.join(grace.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The HTTP handler, on the reactor thread: hands each exchange to the workers. When the queue
+     * is full the exchange waits in an overflow list, which cannot grow past the number of open
+     * connections (each has at most one request in the handler), and moves on as workers free
+     * room.
+     */
+    private static final class Dispatcher {
+        private final ArrayDeque<HttpExchange> overflow = new ArrayDeque<>();
+        private WorkQueue<HttpExchange> queue;
+
+        void dispatch(HttpExchange exchange) {
+            if (!overflow.isEmpty() || !queue.offer(exchange)) {
+                overflow.addLast(exchange);
+            }
+        }
+
+        void spaceAvailable() {
+            while (!overflow.isEmpty() && queue.offer(overflow.peekFirst())) {
+                overflow.pollFirst();
+            }
+        }
+    }
+}
