@@ -13,7 +13,6 @@ import org.yimmo.core.config.Config;
 import org.yimmo.core.config.ConfigException;
 import org.yimmo.core.config.ConfigResolver;
 import org.yimmo.core.config.CoreSettings;
-import org.yimmo.core.config.Flag;
 import org.yimmo.core.config.HelpText;
 import org.yimmo.core.config.Setting;
 import org.yimmo.core.log.SimpleLoggerSetup;
@@ -49,7 +48,7 @@ public final class WsgiMain {
      * shutdown hook then stops it and the JVM exits by itself).
      */
     static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-        CommandLineParser parser = new CommandLineParser(SETTINGS).withFlag(Flag.VERSION);
+        CommandLineParser parser = new CommandLineParser(SETTINGS);
         Config config;
         try {
             CommandLine commandLine = parser.parse(args);

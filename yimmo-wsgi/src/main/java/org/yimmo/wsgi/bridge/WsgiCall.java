@@ -81,13 +81,13 @@ final class WsgiCall {
         long startResponse = 0;
         long result = 0;
         try {
-            input = checked(api.PyObject_CallOneArg(bridge.inputClass(), slot));
-            responseObject = checked(api.PyObject_CallOneArg(bridge.responseClass(), slot));
+            input = call(bridge.inputClass(), slot);
+            responseObject = call(bridge.responseClass(), slot);
             environ = environs.build(current, input);
             startResponse = checked(api.PyObject_GetAttrString(responseObject, "start_response"));
             MEMORY.putAddress(arguments, environ);
             MEMORY.putAddress(arguments + 8, startResponse);
-            result = checked(api.PyObject_Vectorcall(bridge.app(), arguments, 2, 0));
+            result = checked(api.PyObject_VectorcallDict(bridge.app(), arguments, 2, 0));
             try {
                 sendBody(result);
             } finally {
@@ -346,6 +346,12 @@ final class WsgiCall {
         } catch (IOException | IllegalStateException e) {
             exchange.abort();
         }
+    }
+
+    /** {@code callable(argument)}; VectorcallDict because 3.10 exports no CallOneArg. */
+    private long call(long callable, long argument) throws PythonException {
+        MEMORY.putAddress(arguments, argument);
+        return checked(api.PyObject_VectorcallDict(callable, arguments, 1, 0));
     }
 
     private long typeOf(long object) {

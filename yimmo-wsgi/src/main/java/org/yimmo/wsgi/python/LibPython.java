@@ -99,6 +99,7 @@ public interface LibPython {
     long PyObject_Repr(long object);
 
     int PyObject_IsTrue(long object);
+    int PyCallable_Check(long object);
 
     long PyCFunction_NewEx(long methodDef, long self, long module);
 
