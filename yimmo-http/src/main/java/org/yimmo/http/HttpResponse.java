@@ -2,6 +2,8 @@ package org.yimmo.http;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import org.yimmo.core.net.Connection;
 import org.yimmo.http.parser.HttpMethod;
 import org.yimmo.http.parser.RequestHead;
 
@@ -45,6 +47,7 @@ public final class HttpResponse {
     private final ServerContext context;
     private final Waiter spaceWaiter = new Waiter();
     private final Waiter.Condition roomOrFailed = this::roomOrFailed;
+    private final Waiter.Condition drainedOrFailed = this::drainedOrFailed;
 
     // Producer side (the thread writing the response).
     private int status;
@@ -67,6 +70,10 @@ public final class HttpResponse {
     private volatile boolean closeAfter;
     private volatile boolean headCommitted;
     private volatile IOException failure;
+    /** A file region the session sends once the pipe is empty; null when none is pending. */
+    private volatile FileChannel file;
+    private long filePosition;
+    private long fileRemaining;
 
     HttpResponse(HttpExchange exchange, HttpSession session, ServerContext context) {
         this.exchange = exchange;
@@ -230,6 +237,64 @@ public final class HttpResponse {
                 spaceWaiter.await(roomOrFailed, beforePark, afterWake);
                 checkUsable();
             }
+        }
+    }
+
+    /**
+     * Sends {@code count} bytes of {@code channel} from {@code position} as body bytes, handing
+     * the file to the connection so that the kernel copies it to the socket (sendfile) instead of
+     * the bytes passing through the JVM. Waits until they are sent, running the hooks around each
+     * wait; never on the reactor thread. The file must hold the bytes; its own position is not
+     * used or changed.
+     *
+     * @throws IOException if the connection is gone or the file cannot be read
+     */
+    public void transferFile(FileChannel channel, long position, long count, Runnable beforePark,
+            Runnable afterWake) throws IOException {
+        session.checkMayBlock();
+        checkWritable();
+        if (count <= 0) {
+            return;
+        }
+        if (contentLength >= 0 && bodyWritten + count > contentLength && !noBody) {
+            throw new IllegalStateException("response body longer than its Content-Length " + contentLength);
+        }
+        BytePipe p = pipe;
+        if (!committed) {
+            commit(false);
+        }
+        if (noBody) {
+            bodyWritten += count;
+            publishAndFlush(p);
+            return;
+        }
+        if (chunked) {
+            wanted = CHUNK_FRAMING;
+            spaceWaiter.await(roomOrFailed, beforePark, afterWake);
+            checkUsable();
+            p.stageHex(count);
+            p.stage(CRLF, 0, 2);
+        }
+        publishAndFlush(p);
+        // The file's bytes must follow what the pipe holds: wait until the session sent it all.
+        spaceWaiter.await(drainedOrFailed, beforePark, afterWake);
+        checkUsable();
+        filePosition = position;
+        fileRemaining = count;
+        file = channel; // published last: the session reads the region after seeing it
+        session.requestFlush();
+        spaceWaiter.await(drainedOrFailed, beforePark, afterWake);
+        checkUsable();
+        bodyWritten += count;
+        if (chunked) {
+            p.stage(CRLF, 0, 2); // goes out with the next write or the end
+        }
+    }
+
+    private void publishAndFlush(BytePipe p) {
+        if (p.staged() > 0) {
+            p.publish();
+            session.requestFlush();
         }
     }
 
@@ -402,6 +467,11 @@ public final class HttpResponse {
         }
     }
 
+    private boolean drainedOrFailed() {
+        BytePipe p = pipe;
+        return failure != null || p == null || (p.readable() == 0 && file == null);
+    }
+
     private boolean roomOrFailed() {
         BytePipe p = pipe;
         return failure != null || p == null || p.writable() >= Math.min(wanted, p.capacity() / 2);
@@ -414,6 +484,7 @@ public final class HttpResponse {
     // ---------------------------------------------------------------- session side
 
     void reset() {
+        file = null;
         status = 0;
         started = false;
         committed = false;
@@ -447,6 +518,32 @@ public final class HttpResponse {
     /** Whether the head is committed, as the session sees it. */
     boolean headCommitted() {
         return headCommitted;
+    }
+
+    /**
+     * Session: sends the pending file region, if any, once the pipe is empty.
+     *
+     * @return true when no file region is left to send (none, or all of it went out)
+     */
+    boolean sendFile(Connection connection) throws IOException {
+        FileChannel channel = file;
+        if (channel == null) {
+            return true;
+        }
+        while (fileRemaining > 0) {
+            long sent = connection.transferFrom(channel, filePosition, fileRemaining);
+            if (sent <= 0) {
+                if (filePosition >= channel.size()) {
+                    throw new IOException("file ended " + fileRemaining + " bytes early");
+                }
+                return false;
+            }
+            filePosition += sent;
+            fileRemaining -= sent;
+        }
+        file = null;
+        spaceWaiter.signal();
+        return true;
     }
 
     /** The session wrote some of the pipe to the socket: a blocked writer may go on. */

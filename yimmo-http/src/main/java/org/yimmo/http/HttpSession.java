@@ -561,6 +561,12 @@ final class HttpSession implements ConnectionHandler, TimerTask {
                     return;
                 }
             }
+            if (!response.sendFile(connection)) {
+                responseBytesSent = true;
+                writeActivity = reactor.nanoTime();
+                awaitWritable();
+                return;
+            }
         }
         if (ended) {
             exchangeDone(response.closeAfter());

@@ -38,6 +38,7 @@ public final class WsgiServer implements AutoCloseable {
     /** Requests a worker serves in a row without giving the GIL back while more are waiting. */
     private static final int BURST = 16;
     private static final int QUEUE_CAPACITY = 1024;
+    private static final long WORKER_STACK_BYTES = 8L << 20;
 
     private final PythonRuntime runtime;
     private final Reactor reactor;
@@ -136,8 +137,9 @@ public final class WsgiServer implements AutoCloseable {
         List<Thread> threads = new ArrayList<>(count);
         for (int slot = 0; slot < count; slot++) {
             int workerSlot = slot;
-            Thread thread = new Thread(() -> work(runtime, bridge, queue, gilGate, workerSlot),
-                    "yimmo-worker-" + slot);
+            // A main thread's stack: CPython 3.10 recurses on the C stack for every Python call.
+            Thread thread = new Thread(null, () -> work(runtime, bridge, queue, gilGate, workerSlot),
+                    "yimmo-worker-" + slot, WORKER_STACK_BYTES);
             thread.start();
             threads.add(thread);
         }

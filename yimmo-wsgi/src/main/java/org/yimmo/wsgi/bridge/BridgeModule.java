@@ -28,6 +28,8 @@ public final class BridgeModule {
     private final long module;
     private final long responseClass;
     private final long inputClass;
+    private final long fileWrapperClass;
+    private final long fileRegion;
     private final long baseEnviron;
     private final long listType;
     private final long tupleType;
@@ -64,6 +66,8 @@ public final class BridgeModule {
                 + (options.processes() > 1 ? "True" : "False") + ")\n");
         this.responseClass = attribute("_Response");
         this.inputClass = attribute("_Input");
+        this.fileWrapperClass = attribute("FileWrapper");
+        this.fileRegion = attribute("_file_region");
         this.baseEnviron = attribute("_base");
     }
 
@@ -148,6 +152,14 @@ public final class BridgeModule {
 
     long inputClass() {
         return inputClass;
+    }
+
+    long fileWrapperClass() {
+        return fileWrapperClass;
+    }
+
+    long fileRegion() {
+        return fileRegion;
     }
 
     long listType() {

@@ -3,6 +3,8 @@ package org.yimmo.wsgi.bridge;
 import com.kenai.jffi.MemoryIO;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.http.HttpExchange;
@@ -145,6 +147,9 @@ final class WsgiCall {
             }
             return;
         }
+        if (type == bridge.fileWrapperClass() && sendFile(result)) {
+            return;
+        }
         long iterator = checked(api.PyObject_GetIter(result));
         try {
             for (long item; (item = api.PyIter_Next(iterator)) != 0; ) {
@@ -159,6 +164,38 @@ final class WsgiCall {
             }
         } finally {
             api.Py_DecRef(iterator);
+        }
+    }
+
+    /**
+     * wsgi.file_wrapper over a regular file: the connection sends it from the file (sendfile),
+     * from the file's position to its end, or to the declared Content-Length.
+     *
+     * @return false if the wrapped object has no usable file descriptor (iterate it instead)
+     */
+    private boolean sendFile(long wrapper) throws IOException, BadResponse, PythonException {
+        long region = call(bridge.fileRegion(), wrapper);
+        try {
+            if (region == bridge.runtime().none()) {
+                return false;
+            }
+            long descriptor = api.PyLong_AsLong(api.PyTuple_GetItem(region, 0));
+            long offset = api.PyLong_AsLong(api.PyTuple_GetItem(region, 1));
+            long count = api.PyLong_AsLong(api.PyTuple_GetItem(region, 2));
+            if (!committed) {
+                commitHead();
+            }
+            HttpResponse response = exchange.response();
+            if (response.contentLength() >= 0) {
+                count = Math.min(count, response.contentLength() - response.bytesWritten());
+            }
+            // A second descriptor of the same file: its offset is independent of Python's.
+            try (FileChannel channel = FileChannel.open(Path.of("/proc/self/fd/" + descriptor))) {
+                response.transferFile(channel, offset, count, releaseGil, acquireGil);
+            }
+            return true;
+        } finally {
+            api.Py_DecRef(region);
         }
     }
 

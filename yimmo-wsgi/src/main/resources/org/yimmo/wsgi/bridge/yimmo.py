@@ -9,6 +9,9 @@ body. Python reaches Java only through two native callables installed at start-u
 ``_recv(slot, size)`` and ``_send(slot, data)``, where ``slot`` names the worker thread.
 """
 
+import os
+import stat
+
 __version__ = "0.1.0"
 __all__ = ["__version__", "server_info", "FileWrapper"]
 
@@ -209,3 +212,18 @@ def _make_base_environ(errors, script_name, server_name, server_port, multithrea
         "SERVER_NAME": server_name,
         "SERVER_PORT": server_port,
     }
+
+
+def _file_region(wrapper):
+    """(fd, offset, count) of a FileWrapper over a regular file, for sending it without copying;
+    None when the file-like has no usable descriptor (the server then iterates the wrapper)."""
+    filelike = wrapper.filelike
+    try:
+        fd = filelike.fileno()
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        offset = filelike.tell()
+    except Exception:
+        return None
+    return (fd, offset, max(0, st.st_size - offset))
