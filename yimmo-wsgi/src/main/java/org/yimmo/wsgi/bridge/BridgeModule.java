@@ -35,6 +35,7 @@ public final class BridgeModule {
     private final long tupleType;
     private final byte[] scriptName;
     private final WsgiCall[] calls;
+    private final Names names;
     private long app;
 
     private BridgeModule(PythonRuntime runtime, long module, Options options) {
@@ -45,6 +46,7 @@ public final class BridgeModule {
         this.scriptName = options.scriptName().getBytes(StandardCharsets.ISO_8859_1);
         this.listType = runtime.symbol("PyList_Type");
         this.tupleType = runtime.symbol("PyTuple_Type");
+        this.names = new Names(runtime);
         setCallable("_recv", (args, nargs) -> call(args).recv(longArgument(args, 1)));
         setCallable("_send", (args, nargs) -> {
             call(args).send(NativeCallables.argument(args, 1));
@@ -152,6 +154,31 @@ public final class BridgeModule {
 
     long inputClass() {
         return inputClass;
+    }
+
+    /**
+     * Attribute names as interned str objects: {@code PyObject_GetAttrString} would encode its
+     * Java String argument into a new array on every call.
+     */
+    static final class Names {
+        final long startResponse;
+        final long status;
+        final long headers;
+        final long headersSent;
+        final long close;
+
+        Names(PythonRuntime runtime) {
+            LibPython api = runtime.api();
+            startResponse = api.PyUnicode_InternFromString("start_response");
+            status = api.PyUnicode_InternFromString("status");
+            headers = api.PyUnicode_InternFromString("headers");
+            headersSent = api.PyUnicode_InternFromString("headers_sent");
+            close = api.PyUnicode_InternFromString("close");
+        }
+    }
+
+    Names names() {
+        return names;
     }
 
     long fileWrapperClass() {

@@ -1,5 +1,7 @@
 package org.yimmo.wsgi.bridge;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -180,11 +182,38 @@ final class EnvironBuilder {
 
     private void putRemote(long environ, SocketAddress remote) {
         if (remote instanceof InetSocketAddress address && address.getAddress() != null) {
-            put(environ, keyRemoteAddr, string(address.getAddress().getHostAddress()));
-            put(environ, keyRemotePort, string(Integer.toString(address.getPort())));
+            InetAddress host = address.getAddress();
+            if (host instanceof Inet4Address) {
+                // Inet4Address.hashCode() is the address itself: formatted without allocating.
+                int bits = host.hashCode();
+                int n = 0;
+                for (int shift = 24; shift >= 0; shift -= 8) {
+                    n = decimal(n, (bits >>> shift) & 0xff);
+                    if (shift > 0) {
+                        text.buffer().put(n++, (byte) '.');
+                    }
+                }
+                put(environ, keyRemoteAddr, latin1(text.address(), n));
+            } else {
+                put(environ, keyRemoteAddr, string(host.getHostAddress()));
+            }
+            put(environ, keyRemotePort, latin1(text.address(), decimal(0, address.getPort())));
         } else { // a unix socket: no peer address
             put(environ, keyRemoteAddr, string(""));
         }
+    }
+
+    /** Writes {@code value} (0-65535) in decimal into {@link #text} at {@code at}; returns the end. */
+    private int decimal(int at, int value) {
+        text.ensure(at + 5);
+        int divisor = 1;
+        while (divisor * 10 <= value) {
+            divisor *= 10;
+        }
+        for (; divisor > 0; divisor /= 10) {
+            text.buffer().put(at++, (byte) ('0' + value / divisor % 10));
+        }
+        return at;
     }
 
     private void putFields(long environ, RequestHead request, long at) {

@@ -86,7 +86,7 @@ final class WsgiCall {
             input = call(bridge.inputClass(), slot);
             responseObject = call(bridge.responseClass(), slot);
             environ = environs.build(current, input);
-            startResponse = checked(api.PyObject_GetAttrString(responseObject, "start_response"));
+            startResponse = checked(api.PyObject_GetAttr(responseObject, bridge.names().startResponse));
             MEMORY.putAddress(arguments, environ);
             MEMORY.putAddress(arguments + 8, startResponse);
             result = checked(api.PyObject_VectorcallDict(bridge.app(), arguments, 2, 0));
@@ -242,7 +242,7 @@ final class WsgiCall {
      * leaves room for a clean 500.
      */
     private void commitHead() throws BadResponse, PythonException {
-        long status = checked(api.PyObject_GetAttrString(responseObject, "status"));
+        long status = checked(api.PyObject_GetAttr(responseObject, bridge.names().status));
         long headers = 0;
         try {
             if (status == bridge.runtime().none()) {
@@ -250,7 +250,7 @@ final class WsgiCall {
             }
             int statusEnd = latin1(status, 0, "the status");
             int code = parseStatus(statusEnd);
-            headers = checked(api.PyObject_GetAttrString(responseObject, "headers"));
+            headers = checked(api.PyObject_GetAttr(responseObject, bridge.names().headers));
             long count = api.PyList_Size(headers);
             if (count < 0) {
                 api.PyErr_Clear();
@@ -282,7 +282,7 @@ final class WsgiCall {
                         value.set(text, ranges[4 * i + 2], ranges[4 * i + 3]));
             }
             committed = true;
-            api.PyObject_SetAttrString(responseObject, "headers_sent", bridge.runtime().trueObject());
+            api.PyObject_SetAttr(responseObject, bridge.names().headersSent, bridge.runtime().trueObject());
         } finally {
             decRef(headers);
             decRef(status);
@@ -355,7 +355,7 @@ final class WsgiCall {
     }
 
     private void closeResult(long result) {
-        long close = api.PyObject_GetAttrString(result, "close");
+        long close = api.PyObject_GetAttr(result, bridge.names().close);
         if (close == 0) {
             api.PyErr_Clear();
             return;

@@ -75,6 +75,8 @@ public interface LibPython {
 
     // objects and calls
     long PyObject_GetAttrString(long object, String name);
+    long PyObject_GetAttr(long object, long name);
+    int PyObject_SetAttr(long object, long name, long value);
 
     int PyObject_SetAttrString(long object, String name, long value);
 
