@@ -191,7 +191,7 @@ def length_app(environ, start_response, q):
     declared = int(q["declared"])
     sent = int(q["send"])
     start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(declared))])
-    half = sent // 2
+    half = int(q.get("first", sent // 2))
     return Recorded(q.get("id", "length"), [b"a" * half, b"b" * (sent - half)], 0)
 
 
