@@ -36,7 +36,8 @@ class WsgiInputTest extends WsgiServerFixture {
 
     /** POSTs BODY to /input?QUERY, framed as asked; returns the app's JSON. */
     private Map<String, Object> upload(String query, String framing) throws Exception {
-        StringBuilder request = new StringBuilder("POST /input?" + query + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n");
+        StringBuilder request = new StringBuilder("POST /input?" + query + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                + unvalidatedField());
         if (framing.equals("length")) {
             request.append("Content-Length: ").append(BODY.length()).append("\r\n\r\n").append(BODY);
         } else {
