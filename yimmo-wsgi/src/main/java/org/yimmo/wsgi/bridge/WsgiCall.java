@@ -61,6 +61,11 @@ final class WsgiCall {
     private HttpExchange exchange;
     private long responseObject;
     private boolean committed;
+    /**
+     * The response was ended (or the exchange aborted) by {@link #failed}: the exchange may
+     * already serve the connection's next pipelined request, so it must not be touched again.
+     */
+    private boolean handedBack;
 
     WsgiCall(BridgeModule bridge, PythonThread thread, int slotNumber) {
         this.bridge = bridge;
@@ -76,6 +81,7 @@ final class WsgiCall {
     void serve(HttpExchange current) {
         exchange = current;
         committed = false;
+        handedBack = false;
         long input = 0;
         long environ = 0;
         long startResponse = 0;
@@ -110,7 +116,9 @@ final class WsgiCall {
             decRef(input);
             decRef(responseObject);
             responseObject = 0;
-            current.response().end();
+            if (!handedBack) {
+                current.response().end();
+            }
             exchange = null;
         }
     }
@@ -337,6 +345,7 @@ final class WsgiCall {
         String traceback = cause instanceof PythonException python ? "\n" + python.traceback() : "";
         LOG.error("{}: {}{}", describe(exchange), reason, traceback, cause instanceof PythonException ? null : cause);
         HttpResponse response = exchange.response();
+        handedBack = true;
         if (response.isCommitted() || committed) {
             exchange.abort(); // the head is out: the client can only learn of the failure by the close
             return;
