@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.http.HttpExchange;
 import org.yimmo.http.HttpResponse;
+import org.yimmo.wsgi.AccessLog;
 import org.yimmo.wsgi.python.LibPython;
 import org.yimmo.wsgi.python.PythonException;
 import org.yimmo.wsgi.python.PythonThread;
@@ -50,6 +51,8 @@ final class WsgiCall {
     private final long slot;
     /** Native array of the two arguments of app(environ, start_response). */
     private final long arguments;
+    /** Null when the access log is off. */
+    private final AccessLog accessLog;
     private final Scratch out = new Scratch(CHUNK);
     private final Scratch in = new Scratch(CHUNK);
     private final Scratch headText = new Scratch(1024);
@@ -66,6 +69,9 @@ final class WsgiCall {
      * already serve the connection's next pipelined request, so it must not be touched again.
      */
     private boolean handedBack;
+    /** When the current request reached the application, for the access log. */
+    private long startMillis;
+    private boolean logged;
 
     WsgiCall(BridgeModule bridge, PythonThread thread, int slotNumber) {
         this.bridge = bridge;
@@ -75,6 +81,7 @@ final class WsgiCall {
         this.acquireGil = thread::acquire;
         this.slot = api.PyLong_FromLong(slotNumber);
         this.arguments = MEMORY.allocateMemory(16, true);
+        this.accessLog = bridge.accessLog();
     }
 
     /** Serves {@code exchange} to its end; never throws. GIL held. */
@@ -82,6 +89,10 @@ final class WsgiCall {
         exchange = current;
         committed = false;
         handedBack = false;
+        logged = false;
+        if (accessLog != null) {
+            startMillis = System.currentTimeMillis();
+        }
         long input = 0;
         long environ = 0;
         long startResponse = 0;
@@ -117,7 +128,9 @@ final class WsgiCall {
             decRef(responseObject);
             responseObject = 0;
             if (!handedBack) {
-                current.response().end();
+                HttpResponse response = current.response();
+                logAccess(response.status() == 0 ? 200 : response.status(), response);
+                response.end();
             }
             exchange = null;
         }
@@ -347,13 +360,26 @@ final class WsgiCall {
         HttpResponse response = exchange.response();
         handedBack = true;
         if (response.isCommitted() || committed) {
+            logAccess(response.status(), response);
             exchange.abort(); // the head is out: the client can only learn of the failure by the close
             return;
         }
         try {
+            if (accessLog != null && !logged) {
+                logged = true;
+                accessLog.record(exchange, 500, bridge.internalErrorBody().remaining(), startMillis);
+            }
             response.send(500, "text/plain; charset=utf-8", bridge.internalErrorBody());
         } catch (IOException | IllegalStateException e) {
             exchange.abort();
+        }
+    }
+
+    /** Records the request in the access log, once, while the exchange is still ours. */
+    private void logAccess(int status, HttpResponse response) {
+        if (accessLog != null && !logged) {
+            logged = true;
+            accessLog.record(exchange, status, response.sendsBody() ? response.bytesWritten() : 0, startMillis);
         }
     }
 
