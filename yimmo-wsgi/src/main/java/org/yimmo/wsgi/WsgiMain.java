@@ -64,6 +64,7 @@ public final class WsgiMain {
                 return 0;
             }
             config = new ConfigResolver(SETTINGS).resolve(withApplication(commandLine), env);
+            requireApplication(config);
         } catch (ConfigException e) {
             err.println("yimmo-wsgi: " + e.getMessage());
             err.println(USAGE + " (--help for more)");
@@ -72,6 +73,9 @@ public final class WsgiMain {
         SimpleLoggerSetup.configure(config.get(CoreSettings.LOG_LEVEL));
         config.logWarnings();
         Logger log = LoggerFactory.getLogger(WsgiMain.class);
+        if (log.isDebugEnabled()) {
+            config.describe().forEach(line -> log.debug("setting {}", line));
+        }
         if (config.get(WsgiSettings.NO_PROC) > 1) {
             err.println("yimmo-wsgi: --no-proc above 1 (the process manager) is not available yet; use 1");
             return ConfigException.EXIT_USAGE;
@@ -126,6 +130,19 @@ public final class WsgiMain {
         out.println("yimmo-wsgi " + Version.VERSION + " listening on " + url);
         out.flush();
         return -1;
+    }
+
+    /**
+     * Checks MODULE and APP here, with the other usage errors: read later, a missing one would
+     * surface as a start-up failure (exit 1) instead of a usage error (exit 2).
+     */
+    private static void requireApplication(Config config) throws ConfigException {
+        for (Setting<String> setting : List.of(WsgiSettings.MODULE, WsgiSettings.APP)) {
+            if (config.find(setting).isEmpty()) {
+                throw new ConfigException("missing " + setting.name() + ": give the MODULE:APP argument, or set "
+                        + setting.whereToSet());
+            }
+        }
     }
 
     private static void closeQuietly(AccessLog accessLog) {
