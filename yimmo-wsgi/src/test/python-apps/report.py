@@ -37,6 +37,8 @@ def app(environ, start_response):
     if environ["PATH_INFO"] == "/hello":
         import hello  # examples/hello.py, with PYTHONPATH set to examples
         return hello.app(environ, start_response)
+    if environ.get("QUERY_STRING") == "raise":
+        raise RuntimeError("asked to fail")
     body = _body(environ)
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

@@ -342,8 +342,11 @@ class CommandLineTest {
             server.send(java.net.http.HttpRequest.newBuilder(server.uri("/head")).method("HEAD",
                     java.net.http.HttpRequest.BodyPublishers.noBody()));
             server.awaitStdout("\"HEAD /head HTTP/1.1\"", Duration.ofSeconds(10));
+            HttpResponse<String> failed = server.get("/boom?raise");
+            assertEquals(500, failed.statusCode());
+            server.awaitStdout("\"GET /boom?raise HTTP/1.1\" 500 " + failed.body().length() + " ", Duration.ofSeconds(10));
             String[] lines = server.stdout().split("\n");
-            assertEquals(3, lines.length, server::output);
+            assertEquals(4, lines.length, server::output);
             String expectedTail = " \"GET /a%20b?x=1 HTTP/1.1\" 200 " + length
                     + " \"http://example.com/from\" \"tester \\\"quoted\\\" \\\\ \\xc3\\xa9\"";
             assertTrue(lines[1].matches("127\\.0\\.0\\.1 - - \\[\\d\\d/[A-Z][a-z][a-z]/\\d{4}:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}]"
