@@ -396,6 +396,11 @@ public final class HttpResponse {
         return committed;
     }
 
+    /** The status given to {@link #start}, or 0 before the response is started. */
+    public int status() {
+        return status;
+    }
+
     /** Body bytes taken so far (before chunk framing). */
     public long bytesWritten() {
         return bodyWritten;

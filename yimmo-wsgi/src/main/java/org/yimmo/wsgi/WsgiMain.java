@@ -1,5 +1,6 @@
 package org.yimmo.wsgi;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +13,7 @@ import org.yimmo.core.config.CommandLineParser;
 import org.yimmo.core.config.Config;
 import org.yimmo.core.config.ConfigException;
 import org.yimmo.core.config.ConfigResolver;
+import org.yimmo.core.config.ConfigValue;
 import org.yimmo.core.config.CoreSettings;
 import org.yimmo.core.config.HelpText;
 import org.yimmo.core.config.Setting;
@@ -62,6 +64,7 @@ public final class WsgiMain {
                 return 0;
             }
             config = new ConfigResolver(SETTINGS).resolve(withApplication(commandLine), env);
+            requireApplication(config);
         } catch (ConfigException e) {
             err.println("yimmo-wsgi: " + e.getMessage());
             err.println(USAGE + " (--help for more)");
@@ -70,9 +73,23 @@ public final class WsgiMain {
         SimpleLoggerSetup.configure(config.get(CoreSettings.LOG_LEVEL));
         config.logWarnings();
         Logger log = LoggerFactory.getLogger(WsgiMain.class);
+        if (log.isDebugEnabled()) {
+            config.describe().forEach(line -> log.debug("setting {}", line));
+        }
         if (config.get(WsgiSettings.NO_PROC) > 1) {
             err.println("yimmo-wsgi: --no-proc above 1 (the process manager) is not available yet; use 1");
             return ConfigException.EXIT_USAGE;
+        }
+        AccessLog accessLog = null;
+        if (config.find(WsgiSettings.ACCESS_LOG).isPresent()) {
+            ConfigValue<java.nio.file.Path> where = config.value(WsgiSettings.ACCESS_LOG);
+            try {
+                accessLog = AccessLog.open(where.value());
+            } catch (IOException | RuntimeException e) {
+                err.println("yimmo-wsgi: cannot open access log '" + where.raw() + "' from "
+                        + where.origin().describe() + ": " + e);
+                return ConfigException.EXIT_USAGE;
+            }
         }
         WsgiServer server;
         try {
@@ -81,22 +98,28 @@ public final class WsgiMain {
                     config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP),
                     config.get(CoreSettings.BIND), config.get(CoreSettings.PORT), config.get(CoreSettings.REACTOR),
                     config.get(WsgiSettings.NO_THREADS), config.get(WsgiSettings.NO_PROC),
-                    config.find(WsgiSettings.SCRIPT_NAME).orElse(""), config.get(CoreSettings.IDLE_TIMEOUT)));
+                    config.find(WsgiSettings.SCRIPT_NAME).orElse(""), config.get(CoreSettings.IDLE_TIMEOUT)),
+                    accessLog);
         } catch (PythonSetupException | ReactorSelectionException e) {
+            closeQuietly(accessLog);
             err.println("yimmo-wsgi: " + e.getMessage());
             return ConfigException.EXIT_USAGE;
         } catch (PythonException e) {
+            closeQuietly(accessLog);
             err.println("yimmo-wsgi: cannot load " + config.get(WsgiSettings.MODULE) + ":"
                     + config.get(WsgiSettings.APP) + "\n" + e.traceback());
             return 1;
         } catch (Exception e) {
+            closeQuietly(accessLog);
             err.println("yimmo-wsgi: " + e.getMessage());
             return 1;
         }
+        AccessLog openedLog = accessLog;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping: finishing requests in progress (at most {} s)", SHUTDOWN_GRACE.toSeconds());
             server.shutdown(SHUTDOWN_GRACE);
+            closeQuietly(openedLog);
             log.info("yimmo-wsgi stopped");
             stopped.countDown();
         }, "yimmo-shutdown"));
@@ -107,6 +130,25 @@ public final class WsgiMain {
         out.println("yimmo-wsgi " + Version.VERSION + " listening on " + url);
         out.flush();
         return -1;
+    }
+
+    /**
+     * Checks MODULE and APP here, with the other usage errors: read later, a missing one would
+     * surface as a start-up failure (exit 1) instead of a usage error (exit 2).
+     */
+    private static void requireApplication(Config config) throws ConfigException {
+        for (Setting<String> setting : List.of(WsgiSettings.MODULE, WsgiSettings.APP)) {
+            if (config.find(setting).isEmpty()) {
+                throw new ConfigException("missing " + setting.name() + ": give the MODULE:APP argument, or set "
+                        + setting.whereToSet());
+            }
+        }
+    }
+
+    private static void closeQuietly(AccessLog accessLog) {
+        if (accessLog != null) {
+            accessLog.close();
+        }
     }
 
     /** Maps the MODULE:APP argument onto the module and app settings. */

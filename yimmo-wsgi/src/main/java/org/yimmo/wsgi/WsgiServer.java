@@ -69,6 +69,14 @@ public final class WsgiServer implements AutoCloseable {
      *     (its traceback in the message's detail)
      */
     public static WsgiServer start(Options options) throws IOException {
+        return start(options, null);
+    }
+
+    /**
+     * As {@link #start(Options)}, writing each request to {@code accessLog} (null: off). The
+     * caller keeps the log and closes it after {@link #shutdown}.
+     */
+    public static WsgiServer start(Options options, AccessLog accessLog) throws IOException {
         PythonRuntime runtime = PythonRuntime.start(options.python());
         Reactor reactor = null;
         try {
@@ -92,6 +100,7 @@ public final class WsgiServer implements AutoCloseable {
                 installed.loadApplication(options.module(), options.app());
                 return installed;
             });
+            bridge.accessLog(accessLog);
             List<Thread> workers = startWorkers(runtime, bridge, queue, options.threads());
             Thread reactorThread = reactor.start("yimmo-server");
             return new WsgiServer(runtime, reactor, reactorThread, http, queue, workers);

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.http.HttpExchange;
+import org.yimmo.wsgi.AccessLog;
 import org.yimmo.wsgi.python.LibPython;
 import org.yimmo.wsgi.python.PythonException;
 import org.yimmo.wsgi.python.PythonRuntime;
@@ -36,6 +37,7 @@ public final class BridgeModule {
     private final byte[] scriptName;
     private final WsgiCall[] calls;
     private final Names names;
+    private AccessLog accessLog;
     private long app;
 
     private BridgeModule(PythonRuntime runtime, long module, Options options) {
@@ -123,6 +125,19 @@ public final class BridgeModule {
     }
 
     /** Makes the worker for slot {@code slot}; its thread holds the GIL. */
+    /**
+     * Turns the access log on ({@code null}: off). Call it before {@link #newWorker}: each worker
+     * reads it once, when made.
+     */
+    public void accessLog(AccessLog log) {
+        this.accessLog = log;
+    }
+
+    /** The access log, or null when it is off. */
+    AccessLog accessLog() {
+        return accessLog;
+    }
+
     public Worker newWorker(PythonThread thread, int slot) {
         WsgiCall call = new WsgiCall(this, thread, slot);
         calls[slot] = call;

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.http.HttpExchange;
 import org.yimmo.http.HttpResponse;
+import org.yimmo.wsgi.AccessLog;
 import org.yimmo.wsgi.python.LibPython;
 import org.yimmo.wsgi.python.PythonException;
 import org.yimmo.wsgi.python.PythonThread;
@@ -52,6 +53,8 @@ final class WsgiCall {
     private final long slot;
     /** Native array of the two arguments of app(environ, start_response). */
     private final long arguments;
+    /** Null when the access log is off. */
+    private final AccessLog accessLog;
     private final Scratch out = new Scratch(CHUNK);
     private final Scratch in = new Scratch(CHUNK);
     private final Scratch headText = new Scratch(1024);
@@ -63,6 +66,14 @@ final class WsgiCall {
     private HttpExchange exchange;
     private long responseObject;
     private boolean committed;
+    /**
+     * The response was ended (or the exchange aborted) by {@link #failed}: the exchange may
+     * already serve the connection's next pipelined request, so it must not be touched again.
+     */
+    private boolean handedBack;
+    /** When the current request reached the application, for the access log. */
+    private long startMillis;
+    private boolean logged;
 
     WsgiCall(BridgeModule bridge, PythonThread thread, int slotNumber) {
         this.bridge = bridge;
@@ -72,12 +83,18 @@ final class WsgiCall {
         this.acquireGil = thread::acquire;
         this.slot = api.PyLong_FromLong(slotNumber);
         this.arguments = MEMORY.allocateMemory(16, true);
+        this.accessLog = bridge.accessLog();
     }
 
     /** Serves {@code exchange} to its end; never throws. GIL held. */
     void serve(HttpExchange current) {
         exchange = current;
         committed = false;
+        handedBack = false;
+        logged = false;
+        if (accessLog != null) {
+            startMillis = System.currentTimeMillis();
+        }
         long input = 0;
         long environ = 0;
         long startResponse = 0;
@@ -112,7 +129,11 @@ final class WsgiCall {
             decRef(input);
             decRef(responseObject);
             responseObject = 0;
-            current.response().end();
+            if (!handedBack) {
+                HttpResponse response = current.response();
+                logAccess(response.status() == 0 ? 200 : response.status(), response);
+                response.end();
+            }
             exchange = null;
         }
     }
@@ -374,14 +395,28 @@ final class WsgiCall {
         String traceback = cause instanceof PythonException python ? "\n" + python.traceback() : "";
         LOG.error("{}: {}{}", describe(exchange), reason, traceback, cause instanceof PythonException ? null : cause);
         HttpResponse response = exchange.response();
+        handedBack = true;
         if (response.isCommitted() || committed) {
+            logAccess(response.status(), response);
             exchange.abort(); // the head is out: the client can only learn of the failure by the close
             return;
         }
         try {
+            if (accessLog != null && !logged) {
+                logged = true;
+                accessLog.record(exchange, 500, bridge.internalErrorBody().remaining(), startMillis);
+            }
             response.send(500, "text/plain; charset=utf-8", bridge.internalErrorBody());
         } catch (IOException | IllegalStateException e) {
             exchange.abort();
+        }
+    }
+
+    /** Records the request in the access log, once, while the exchange is still ours. */
+    private void logAccess(int status, HttpResponse response) {
+        if (accessLog != null && !logged) {
+            logged = true;
+            accessLog.record(exchange, status, response.sendsBody() ? response.bytesWritten() : 0, startMillis);
         }
     }
 

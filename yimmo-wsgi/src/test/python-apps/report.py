@@ -1,0 +1,59 @@
+"""Reports what serves it, as JSON: yimmo.server_info(), parts of the environ, the interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+
+import yimmo
+
+
+def _body(environ):
+    report = {
+        "server_info": yimmo.server_info(),
+        "script_name": environ["SCRIPT_NAME"],
+        "path_info": environ["PATH_INFO"],
+        "query_string": environ.get("QUERY_STRING", ""),
+        "server_name": environ["SERVER_NAME"],
+        "server_port": environ["SERVER_PORT"],
+        "multithread": environ["wsgi.multithread"],
+        "multiprocess": environ["wsgi.multiprocess"],
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "version": "%d.%d.%d" % sys.version_info[:3],
+        "app": "report.app",
+    }
+    if environ.get("QUERY_STRING") == "subprocess":
+        done = subprocess.run([sys.executable, "-c", "print(1)"], capture_output=True, text=True)
+        report["subprocess"] = [done.returncode, done.stdout.strip()]
+    if environ.get("QUERY_STRING") == "marker":
+        import yimmo_marker
+        report["marker"] = yimmo_marker.VALUE
+        report["marker_file"] = yimmo_marker.__file__
+    return json.dumps(report).encode("utf-8")
+
+
+def app(environ, start_response):
+    if environ["PATH_INFO"] == "/hello":
+        import hello  # examples/hello.py, with PYTHONPATH set to examples
+        return hello.app(environ, start_response)
+    if environ.get("QUERY_STRING") == "raise":
+        raise RuntimeError("asked to fail")
+    body = _body(environ)
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def other(environ, start_response):
+    body = b'{"app": "report.other"}'
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def make(name):
+    """A factory: make("x") answers {"app": "report.make:x"}."""
+    def made(environ, start_response):
+        body = json.dumps({"app": "report.make:" + name}).encode("utf-8")
+        start_response("201 Created", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+    return made
