@@ -8,15 +8,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.yimmo.core.config.CommandLine;
-import org.yimmo.core.config.CommandLineParser;
 import org.yimmo.core.config.Config;
 import org.yimmo.core.config.ConfigException;
-import org.yimmo.core.config.ConfigResolver;
 import org.yimmo.core.config.CoreSettings;
-import org.yimmo.core.config.HelpText;
 import org.yimmo.core.config.Setting;
-import org.yimmo.core.log.SimpleLoggerSetup;
 import org.yimmo.core.net.EchoHandler;
 import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
@@ -43,20 +38,11 @@ public final class EchoServer {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         Config config;
-        CommandLineParser parser = new CommandLineParser(SETTINGS);
         try {
-            CommandLine commandLine = parser.parse(args);
-            if (commandLine.helpRequested()) {
-                HelpText.render("Usage: echo-server [OPTIONS]", SETTINGS, parser.flags()).forEach(out::println);
-                return 0;
-            }
-            config = new ConfigResolver(SETTINGS).resolve(commandLine, System.getenv());
-        } catch (ConfigException e) {
-            err.println("echo-server: " + e.getMessage());
-            return e.exitCode();
+            config = ExampleCommand.configure("echo-server", SETTINGS, args, System.getenv(), out, err);
+        } catch (ExampleCommand.Exit exit) {
+            return exit.status;
         }
-        SimpleLoggerSetup.configure(config.get(CoreSettings.LOG_LEVEL));
-        config.logWarnings();
         Logger log = LoggerFactory.getLogger(EchoServer.class);
         Reactor reactor;
         Listener listener;

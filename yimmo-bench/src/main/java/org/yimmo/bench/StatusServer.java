@@ -9,15 +9,10 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.yimmo.core.config.CommandLine;
-import org.yimmo.core.config.CommandLineParser;
 import org.yimmo.core.config.Config;
 import org.yimmo.core.config.ConfigException;
-import org.yimmo.core.config.ConfigResolver;
 import org.yimmo.core.config.CoreSettings;
-import org.yimmo.core.config.HelpText;
 import org.yimmo.core.config.Setting;
-import org.yimmo.core.log.SimpleLoggerSetup;
 import org.yimmo.core.reactor.ReactorSelectionException;
 import org.yimmo.http.HttpExchange;
 import org.yimmo.http.HttpServer;
@@ -44,20 +39,11 @@ public final class StatusServer {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         Config config;
-        CommandLineParser parser = new CommandLineParser(SETTINGS);
         try {
-            CommandLine commandLine = parser.parse(args);
-            if (commandLine.helpRequested()) {
-                HelpText.render("Usage: status-server [OPTIONS]", SETTINGS, parser.flags()).forEach(out::println);
-                return 0;
-            }
-            config = new ConfigResolver(SETTINGS).resolve(commandLine, System.getenv());
-        } catch (ConfigException e) {
-            err.println("status-server: " + e.getMessage());
-            return e.exitCode();
+            config = ExampleCommand.configure("status-server", SETTINGS, args, System.getenv(), out, err);
+        } catch (ExampleCommand.Exit exit) {
+            return exit.status;
         }
-        SimpleLoggerSetup.configure(config.get(CoreSettings.LOG_LEVEL));
-        config.logWarnings();
         HttpServer server;
         try {
             server = HttpServer.builder()

@@ -206,23 +206,7 @@ class HttpLimitsAndTimeoutsTest {
     void chunkedBodyOverTheLimitFailsTheHandlersReadAndCloses() throws Exception {
         CompletableFuture<Throwable> readOutcome = new CompletableFuture<>();
         AtomicLong bytesRead = new AtomicLong();
-        HttpHandler handler = exchange -> workers.execute(() -> {
-            ByteBuffer buf = ByteBuffer.allocate(4096);
-            try {
-                for (int n; (n = exchange.requestBody().readBlocking(buf)) >= 0; buf.clear()) {
-                    bytesRead.addAndGet(n);
-                }
-                readOutcome.complete(null);
-                exchange.response().send(200, "text/plain", ByteBuffer.wrap(new byte[0]));
-            } catch (IOException e) {
-                readOutcome.complete(e);
-                try {
-                    exchange.response().send(413, "text/plain", ByteBuffer.wrap("too big".getBytes(StandardCharsets.US_ASCII)));
-                } catch (IOException ignored) {
-                    exchange.abort();
-                }
-            }
-        });
+        HttpHandler handler = readsTheBodyThenAnswers(readOutcome, bytesRead, 413, ByteBuffer.wrap("too big".getBytes(StandardCharsets.US_ASCII)));
         try (TestServer server = TestServer.start(handler, limits(1024, 4096, 100, 1000));
                 RawHttpClient client = new RawHttpClient(server.address(), 5_000)) {
             client.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -413,23 +397,7 @@ class HttpLimitsAndTimeoutsTest {
     void stalledBodyFailsTheBlockingReadAfterTheBodyTimeout() throws Exception {
         CompletableFuture<Throwable> readOutcome = new CompletableFuture<>();
         AtomicLong bytesRead = new AtomicLong();
-        HttpHandler handler = exchange -> workers.execute(() -> {
-            ByteBuffer buf = ByteBuffer.allocate(4096);
-            try {
-                for (int n; (n = exchange.requestBody().readBlocking(buf)) >= 0; buf.clear()) {
-                    bytesRead.addAndGet(n);
-                }
-                readOutcome.complete(null);
-                exchange.response().send(200, "text/plain", ByteBuffer.wrap(new byte[0]));
-            } catch (IOException e) {
-                readOutcome.complete(e);
-                try {
-                    exchange.response().send(408, "text/plain", ByteBuffer.wrap(new byte[0]));
-                } catch (IOException ignored) {
-                    exchange.abort();
-                }
-            }
-        });
+        HttpHandler handler = readsTheBodyThenAnswers(readOutcome, bytesRead, 408, ByteBuffer.wrap(new byte[0]));
         try (TestServer server = TestServer.start(handler, b -> b.bodyTimeout(Duration.ofMillis(400)));
                 RawHttpClient client = new RawHttpClient(server.address(), 5_000)) {
             client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + repeat('h', 500));
@@ -644,4 +612,31 @@ class HttpLimitsAndTimeoutsTest {
         byte[] body = in.readNBytes(Integer.parseInt(length));
         return new RawHttpClient.Response(status, lines[0], headers, body, java.util.List.of());
     }
+
+    /**
+     * A handler that reads the whole body on a worker, counting bytes and completing
+     * {@code outcome} with null or the read's IOException, then answers 200, or
+     * {@code failureStatus} with {@code failureBody} when the read failed.
+     */
+    private HttpHandler readsTheBodyThenAnswers(CompletableFuture<Throwable> outcome, AtomicLong bytesRead,
+            int failureStatus, ByteBuffer failureBody) {
+        return exchange -> workers.execute(() -> {
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            try {
+                for (int n; (n = exchange.requestBody().readBlocking(buf)) >= 0; buf.clear()) {
+                    bytesRead.addAndGet(n);
+                }
+                outcome.complete(null);
+                exchange.response().send(200, "text/plain", ByteBuffer.wrap(new byte[0]));
+            } catch (IOException e) {
+                outcome.complete(e);
+                try {
+                    exchange.response().send(failureStatus, "text/plain", failureBody);
+                } catch (IOException ignored) {
+                    exchange.abort();
+                }
+            }
+        });
+    }
+
 }
