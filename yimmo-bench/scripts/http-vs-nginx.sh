@@ -5,6 +5,9 @@
 set -euo pipefail
 
 readonly PROG=${0##*/}
+# Shared helpers (log, die, server start/stop, wrk parsing, report formatting): see its header.
+# shellcheck source=bench-lib.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/bench-lib.sh"
 
 usage() {
     cat <<EOF
@@ -105,26 +108,9 @@ PIN=1
 SERVER_CPUS=0
 WRK_CPUS=1
 RAW_DIR=""
+# bench-lib.sh reads PIN, SERVER_CPUS, START_TIMEOUT, RAW_DIR, and owns TMP_DIR and STARTED_PIDS.
 
-TMP_DIR=""
-# PIDs of the servers this script started (each is also its process group id), by label.
-declare -A STARTED_PIDS=()
-
-# ------------------------------------------------------------------------------------ helpers
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-# die CODE MESSAGE...: the EXIT trap does the cleaning up.
-die() {
-    local code=$1
-    shift
-    log "error: $*"
-    exit "$code"
-}
-
-require_uint() { # NAME VALUE MIN
-    [[ $2 =~ ^[0-9]+$ ]] && (($2 >= $3)) || die 2 "$1 must be an integer >= $3, got '$2'"
-}
+# ------------------------------------------------------------------------------- arguments
 
 parse_args() {
     while (($#)); do
@@ -198,114 +184,7 @@ ensure_tools() {
     done
 }
 
-# True if something already accepts connections on 127.0.0.1:PORT. Checked before starting,
-# because otherwise the readiness probe would happily talk to a stranger.
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# ------------------------------------------------------------------------ starting, stopping
-
-# Command prefix that pins a process to CPU list $1 (nothing with --no-pin).
-pin_prefix() {
-    if ((PIN)); then printf '%s\0' taskset -c "$1"; fi
-}
-
-# start_server LABEL LOGFILE CMD...: starts CMD in the background, pinned, in a new session
-# (so it has its own process group for a clean stop, and Ctrl-C in the terminal reaches only
-# this script and wrk; the trap then stops the servers in order).
-start_server() {
-    local label=$1 logfile=$2
-    shift 2
-    local -a pin=()
-    mapfile -d '' pin < <(pin_prefix "$SERVER_CPUS")
-    setsid "${pin[@]}" "$@" </dev/null >"$logfile" 2>&1 &
-    local pid=$!
-    STARTED_PIDS[$label]=$pid
-    # setsid forks (and $! is then a short-lived parent) only if it is already a process group
-    # leader, which a background job of a non-interactive script is not. Make sure, since the
-    # stop relies on the group id being this PID.
-    sleep 0.1
-    local pgid
-    pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || true
-    if [[ -n $pgid && $pgid != "$pid" ]]; then
-        die 3 "$label: PID $pid is not its own process group leader (pgid $pgid)"
-    fi
-    log "$label: started, PID $pid"
-}
-
-# True while a process of group PGID is alive (zombies - exited, not yet reaped - do not count).
-group_alive() {
-    ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
-}
-
-# True while the process PID is alive and not a zombie.
-pid_alive() {
-    local stat
-    stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-    [[ $stat != Z* ]]
-}
-
-stop_server() {
-    local label=$1 pid=${STARTED_PIDS[$1]}
-    if group_alive "$pid"; then
-        kill -TERM -- "-$pid" 2>/dev/null || true
-        local i
-        for ((i = 0; i < 50; i++)); do
-            group_alive "$pid" || break
-            sleep 0.1
-        done
-        if group_alive "$pid"; then
-            log "$label: still running 5 s after SIGTERM, sending SIGKILL to group $pid"
-            kill -KILL -- "-$pid" 2>/dev/null || true
-        fi
-    fi
-    wait "$pid" 2>/dev/null || true # reap it; its exit status does not matter any more
-    log "$label: stopped (PID $pid)"
-    unset "STARTED_PIDS[$label]"
-}
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    local label
-    for label in "${!STARTED_PIDS[@]}"; do
-        stop_server "$label"
-    done
-    if [[ -n $TMP_DIR && -d $TMP_DIR ]]; then
-        if [[ -n $RAW_DIR ]]; then
-            mkdir -p "$RAW_DIR" && cp -r "$TMP_DIR"/. "$RAW_DIR"/ && log "raw output kept in $RAW_DIR"
-        fi
-        rm -rf "$TMP_DIR"
-    fi
-    exit "$rc"
-}
-
-# wait_ready LABEL PORT LOGFILE: polls /status until it answers 2xx; fails fast if the process
-# exits, and after --start-timeout seconds otherwise.
-wait_ready() {
-    local label=$1 port=$2 logfile=$3 pid=${STARTED_PIDS[$1]}
-    local deadline=$((SECONDS + START_TIMEOUT))
-    # --max-time 5: a probe that hangs must not eat the whole start timeout, but a slow first
-    # answer (a JVM still compiling) should still count.
-    until curl -fsS --max-time 5 -o /dev/null "http://127.0.0.1:$port/status" 2>/dev/null; do
-        if ! pid_alive "$pid"; then
-            local rc=0
-            wait "$pid" 2>/dev/null || rc=$?
-            unset "STARTED_PIDS[$label]"
-            log "$label: exited with status $rc before answering; last lines of its log:"
-            tail -n 20 "$logfile" >&2 || true
-            die 3 "$label failed to start"
-        fi
-        if ((SECONDS >= deadline)); then
-            log "$label: last lines of its log:"
-            tail -n 20 "$logfile" >&2 || true
-            die 3 "$label did not answer http://127.0.0.1:$port/status within ${START_TIMEOUT} s"
-        fi
-        sleep 0.2
-    done
-    log "$label: answers on http://127.0.0.1:$port/status"
-}
+# ------------------------------------------------------------------------------------- nginx
 
 write_nginx_conf() {
     local dir=$1
@@ -343,7 +222,7 @@ http {
 EOF
 }
 
-# ------------------------------------------------------------------------------- load, parse
+# -------------------------------------------------------------------------------------- load
 
 # run_wrk PORT SECONDS OUTFILE: one wrk run. wrk exits 0 even when every request failed, so
 # the caller judges the output, not the status.
@@ -356,73 +235,6 @@ run_wrk() {
         cat "$out" >&2
         die 3 "wrk failed"
     fi
-}
-
-# parse_wrk FILE: prints 'rps p50_us p99_us status_errors connect read write timeout'.
-# Latencies come from wrk's format_time_us: microseconds below 850 us, then ms, then s, then m
-# (at 51 s and above; 'h' is never printed but is accepted).
-parse_wrk() {
-    awk '
-        function us(v,    n, u) {
-            n = v + 0
-            u = v; sub(/^[0-9.]+/, "", u)
-            if (u == "us") return n
-            if (u == "ms") return n * 1000
-            if (u == "s")  return n * 1000000
-            if (u == "m")  return n * 60000000
-            if (u == "h")  return n * 3600000000
-            bad = bad " unit(" v ")"
-            return -1
-        }
-        /^  Latency Distribution/ { dist = 1; next }
-        dist && $1 == "50%" { p50 = us($2) }
-        dist && $1 == "99%" { p99 = us($2) }
-        /^Requests\/sec:/ { rps = $2; seen = 1 }
-        /Non-2xx or 3xx responses:/ { status = $NF }
-        /Socket errors:/ {
-            # Socket errors: connect 0, read 0, write 0, timeout 0
-            for (i = 1; i <= NF; i++) { f = $(i + 1); sub(/,$/, "", f); err[$i] = f }
-        }
-        END {
-            if (!seen || p50 == "" || p99 == "" || bad != "") {
-                print "unparseable wrk output:" (seen ? "" : " no Requests/sec") \
-                    (p50 == "" || p99 == "" ? " no latency distribution" : "") bad > "/dev/stderr"
-                exit 1
-            }
-            printf "%s %.0f %.0f %d %d %d %d %d\n", rps, p50, p99, status + 0,
-                err["connect"] + 0, err["read"] + 0, err["write"] + 0, err["timeout"] + 0
-        }' "$1"
-}
-
-# ----------------------------------------------------------------------------------- report
-
-# median of the arguments (mean of the middle two for an even count)
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# 123456.78 -> 123,457 (Markdown readers compare magnitudes at a glance)
-group_digits() {
-    LC_ALL=C awk -v n="$1" 'BEGIN { s = sprintf("%.0f", n); o = ""
-        while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) }
-        print s o }'
-}
-
-# ratio A B: A/B with two decimals (four below 0.1, where two would round to nothing)
-ratio() {
-    LC_ALL=C awk -v a="$1" -v b="$2" 'BEGIN {
-        if (b <= 0) print "n/a"; else if (a / b >= 0.1) printf "%.2f", a / b; else printf "%.4f", a / b }'
-}
-
-# error_text STATUS CONNECT READ WRITE TIMEOUT: '' when clean, else a short description
-error_text() {
-    local t=""
-    (($1)) && t="non-2xx/3xx $1"
-    if (($2 + $3 + $4 + $5)); then
-        t="${t:+$t; }socket connect $2, read $3, write $4, timeout $5"
-    fi
-    printf '%s' "$t"
 }
 
 # -------------------------------------------------------------------------------------- main
@@ -438,6 +250,7 @@ main() {
 
     if ((PIN)); then
         # taskset fails on a CPU that does not exist; say so before starting anything.
+        # shellcheck disable=SC2015 # die exits, so it runs only when a taskset failed
         taskset -c "$SERVER_CPUS" true 2>/dev/null && taskset -c "$WRK_CPUS" true 2>/dev/null ||
             die 3 "cannot pin to CPUs '$SERVER_CPUS' / '$WRK_CPUS' on this machine ($(nproc) CPUs); use --no-pin or --server-cpus/--wrk-cpus"
     fi
@@ -455,12 +268,12 @@ main() {
     write_nginx_conf "$ngx_dir"
     # -e: nginx opens its compiled-in error log (/var/log/nginx/error.log) before reading the
     # configuration; -e points that early log into the temporary directory as well.
-    start_server nginx "$TMP_DIR/nginx.out" \
+    start_server nginx "$TMP_DIR/nginx.out" "" \
         nginx -c "$ngx_dir/nginx.conf" -p "$ngx_dir" -e "$ngx_dir/logs/error.log" -g 'daemon off;'
-    wait_ready nginx "$NGINX_PORT" "$ngx_dir/logs/error.log"
+    wait_ready nginx "$NGINX_PORT" "$ngx_dir/logs/error.log" /status
 
-    start_server "$SERVER_NAME" "$TMP_DIR/server.out" bash -c "$SERVER_CMD"
-    wait_ready "$SERVER_NAME" "$SERVER_PORT" "$TMP_DIR/server.out"
+    start_server "$SERVER_NAME" "$TMP_DIR/server.out" "" bash -c "$SERVER_CMD"
+    wait_ready "$SERVER_NAME" "$SERVER_PORT" "$TMP_DIR/server.out" /status
 
     local -a labels=("$SERVER_NAME" nginx) ports=("$SERVER_PORT" "$NGINX_PORT")
     local i

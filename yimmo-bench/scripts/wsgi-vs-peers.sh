@@ -8,6 +8,9 @@ set -euo pipefail
 readonly PROG=${0##*/}
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 readonly ROOT
+# Shared helpers (log, die, server start/stop, wrk parsing, report formatting): see its header.
+# shellcheck source=bench-lib.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/bench-lib.sh"
 
 usage() {
     cat <<EOF
@@ -135,26 +138,9 @@ RAW_DIR=""
 readonly SERVERS=(yimmo gunicorn uwsgi)
 readonly BENCH_JAR=$ROOT/yimmo-bench/target/benchmarks.jar
 readonly YIMMO_BIN=$ROOT/yimmo-wsgi/bin/yimmo-wsgi
+# bench-lib.sh reads PIN, SERVER_CPUS, START_TIMEOUT, RAW_DIR, and owns TMP_DIR and STARTED_PIDS.
 
-TMP_DIR=""
-# PIDs of the servers this script started (each is also its process group id), by label.
-declare -A STARTED_PIDS=()
-
-# ------------------------------------------------------------------------------------ helpers
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-# die CODE MESSAGE...: the EXIT trap does the cleaning up.
-die() {
-    local code=$1
-    shift
-    log "error: $*"
-    exit "$code"
-}
-
-require_uint() { # NAME VALUE MIN
-    [[ $2 =~ ^[0-9]+$ ]] && (($2 >= $3)) || die 2 "$1 must be an integer >= $3, got '$2'"
-}
+# ------------------------------------------------------------------------------- arguments
 
 parse_args() {
     while (($#)); do
@@ -233,111 +219,7 @@ ensure_tools() {
     [[ -x $YIMMO_BIN ]] || die 3 "$YIMMO_BIN is missing"
 }
 
-# True if something already accepts connections on 127.0.0.1:PORT. Checked before starting,
-# because otherwise the readiness probe would happily talk to a stranger.
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# ------------------------------------------------------------------------ starting, stopping
-
-# Command prefix that pins a process to CPU list $1 (nothing with --no-pin).
-pin_prefix() {
-    if ((PIN)); then printf '%s\0' taskset -c "$1"; fi
-}
-
-# start_server LABEL LOGFILE DIR CMD...: starts CMD in DIR in the background, pinned, in a new
-# session (its own process group, for a clean stop and for summing its memory).
-start_server() {
-    local label=$1 logfile=$2 dir=$3
-    shift 3
-    local -a pin=()
-    mapfile -d '' pin < <(pin_prefix "$SERVER_CPUS")
-    (cd "$dir" && exec setsid "${pin[@]}" "$@") </dev/null >"$logfile" 2>&1 &
-    local pid=$!
-    STARTED_PIDS[$label]=$pid
-    # setsid forks (and $! is then a short-lived parent) only if it is already a process group
-    # leader, which a background job of a non-interactive script is not. Make sure, since the
-    # stop relies on the group id being this PID.
-    sleep 0.1
-    local pgid
-    pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || true
-    if [[ -n $pgid && $pgid != "$pid" ]]; then
-        die 3 "$label: PID $pid is not its own process group leader (pgid $pgid)"
-    fi
-    log "$label: started, PID $pid"
-}
-
-# True while a process of group PGID is alive (zombies - exited, not yet reaped - do not count).
-group_alive() {
-    ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
-}
-
-# True while the process PID is alive and not a zombie.
-pid_alive() {
-    local stat
-    stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-    [[ $stat != Z* ]]
-}
-
-stop_server() {
-    local label=$1 pid=${STARTED_PIDS[$1]}
-    if group_alive "$pid"; then
-        kill -TERM -- "-$pid" 2>/dev/null || true
-        local i
-        for ((i = 0; i < 50; i++)); do
-            group_alive "$pid" || break
-            sleep 0.1
-        done
-        if group_alive "$pid"; then
-            log "$label: still running 5 s after SIGTERM, sending SIGKILL to group $pid"
-            kill -KILL -- "-$pid" 2>/dev/null || true
-        fi
-    fi
-    wait "$pid" 2>/dev/null || true # reap it; its exit status does not matter any more
-    log "$label: stopped (PID $pid)"
-    unset "STARTED_PIDS[$label]"
-}
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    local label
-    for label in "${!STARTED_PIDS[@]}"; do
-        stop_server "$label"
-    done
-    if [[ -n $TMP_DIR && -d $TMP_DIR ]]; then
-        if [[ -n $RAW_DIR ]]; then
-            mkdir -p "$RAW_DIR" && cp -r "$TMP_DIR"/. "$RAW_DIR"/ && log "raw output kept in $RAW_DIR"
-        fi
-        rm -rf "$TMP_DIR"
-    fi
-    exit "$rc"
-}
-
-# wait_ready LABEL PORT LOGFILE: polls GET / until it answers 2xx; fails fast if the process
-# exits, and after --start-timeout seconds otherwise.
-wait_ready() {
-    local label=$1 port=$2 logfile=$3 pid=${STARTED_PIDS[$1]}
-    local deadline=$((SECONDS + START_TIMEOUT))
-    until curl -fsS --max-time 5 -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; do
-        if ! pid_alive "$pid"; then
-            local rc=0
-            wait "$pid" 2>/dev/null || rc=$?
-            unset "STARTED_PIDS[$label]"
-            log "$label: exited with status $rc before answering; last lines of its log:"
-            tail -n 20 "$logfile" >&2 || true
-            die 3 "$label failed to start"
-        fi
-        if ((SECONDS >= deadline)); then
-            log "$label: last lines of its log:"
-            tail -n 20 "$logfile" >&2 || true
-            die 3 "$label did not answer http://127.0.0.1:$port/ within ${START_TIMEOUT} s"
-        fi
-        sleep 0.2
-    done
-    log "$label: answers on http://127.0.0.1:$port/"
-}
+# ------------------------------------------------------------------------------------ memory
 
 # memory PGID: prints 'rss_kib pss_kib nprocs', summed over the live processes of the group.
 memory() {
@@ -389,81 +271,16 @@ field() {
     awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' <<<"$2"
 }
 
-# parse_wrk FILE: prints 'rps p50_us p99_us status_errors connect read write timeout'.
-# Latencies come from wrk's format_time_us: microseconds below 850 us, then ms, then s, then m
-# (at 51 s and above; 'h' is never printed but is accepted).
-parse_wrk() {
-    awk '
-        function us(v,    n, u) {
-            n = v + 0
-            u = v; sub(/^[0-9.]+/, "", u)
-            if (u == "us") return n
-            if (u == "ms") return n * 1000
-            if (u == "s")  return n * 1000000
-            if (u == "m")  return n * 60000000
-            if (u == "h")  return n * 3600000000
-            bad = bad " unit(" v ")"
-            return -1
-        }
-        /^  Latency Distribution/ { dist = 1; next }
-        dist && $1 == "50%" { p50 = us($2) }
-        dist && $1 == "99%" { p99 = us($2) }
-        /^Requests\/sec:/ { rps = $2; seen = 1 }
-        /Non-2xx or 3xx responses:/ { status = $NF }
-        /Socket errors:/ {
-            # Socket errors: connect 0, read 0, write 0, timeout 0
-            for (i = 1; i <= NF; i++) { f = $(i + 1); sub(/,$/, "", f); err[$i] = f }
-        }
-        END {
-            if (!seen || p50 == "" || p99 == "" || bad != "") {
-                print "unparseable wrk output:" (seen ? "" : " no Requests/sec") \
-                    (p50 == "" || p99 == "" ? " no latency distribution" : "") bad > "/dev/stderr"
-                exit 1
-            }
-            printf "%s %.0f %.0f %d %d %d %d %d\n", rps, p50, p99, status + 0,
-                err["connect"] + 0, err["read"] + 0, err["write"] + 0, err["timeout"] + 0
-        }' "$1"
-}
-
 # ----------------------------------------------------------------------------------- report
-
-# median of the arguments (mean of the middle two for an even count)
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # smallest of the arguments
 minimum() {
     printf '%s\n' "$@" | sort -g | head -n 1
 }
 
-# 123456.78 -> 123,457 (Markdown readers compare magnitudes at a glance)
-group_digits() {
-    LC_ALL=C awk -v n="$1" 'BEGIN { s = sprintf("%.0f", n); o = ""
-        while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) }
-        print s o }'
-}
-
-# ratio A B: A/B with two decimals (four below 0.1, where two would round to nothing)
-ratio() {
-    LC_ALL=C awk -v a="$1" -v b="$2" 'BEGIN {
-        if (b <= 0) print "n/a"; else if (a / b >= 0.1) printf "%.2f", a / b; else printf "%.4f", a / b }'
-}
-
 # mib KIB: KiB -> MiB with one decimal
 mib() {
     LC_ALL=C awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
-}
-
-# error_text STATUS CONNECT READ WRITE TIMEOUT: '' when clean, else a short description
-error_text() {
-    local t=""
-    (($1)) && t="non-2xx/3xx $1"
-    if (($2 + $3 + $4 + $5)); then
-        t="${t:+$t; }socket connect $2, read $3, write $4, timeout $5"
-    fi
-    printf '%s' "$t"
 }
 
 # ---------------------------------------------------------------------------------- one app
@@ -520,7 +337,7 @@ measure_app() {
         mapfile -d '' cmd < <(server_cmd "$s" "${port[$s]}" "$dir" "$module")
         cmdline[$s]="${cmd[*]}"
         start_server "$s" "$TMP_DIR/$app-$s.log" "$dir" "${cmd[@]}"
-        wait_ready "$s" "${port[$s]}" "$TMP_DIR/$app-$s.log"
+        wait_ready "$s" "${port[$s]}" "$TMP_DIR/$app-$s.log" /
     done
 
     if ((WARMUP > 0)); then
@@ -718,6 +535,7 @@ main() {
     trap 'log "terminated"; exit 143' TERM
 
     if ((PIN)); then
+        # shellcheck disable=SC2015 # die exits, so it runs only when a taskset failed
         taskset -c "$SERVER_CPUS" true 2>/dev/null && taskset -c "$WRK_CPUS" true 2>/dev/null ||
             die 3 "cannot pin to CPUs '$SERVER_CPUS' / '$WRK_CPUS' on this machine ($(nproc) CPUs); use --no-pin or --server-cpus/--wrk-cpus"
     fi
