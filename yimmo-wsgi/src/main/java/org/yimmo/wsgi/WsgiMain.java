@@ -98,7 +98,8 @@ public final class WsgiMain {
                     config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP),
                     config.get(CoreSettings.BIND), config.get(CoreSettings.PORT), config.get(CoreSettings.REACTOR),
                     config.get(WsgiSettings.NO_THREADS), config.get(WsgiSettings.NO_PROC),
-                    config.find(WsgiSettings.SCRIPT_NAME).orElse(""), config.get(CoreSettings.IDLE_TIMEOUT)),
+                    config.find(WsgiSettings.SCRIPT_NAME).orElse(""), config.get(CoreSettings.IDLE_TIMEOUT),
+                    config.find(WsgiSettings.PYTHONPATH).orElse(List.of())),
                     accessLog);
         } catch (PythonSetupException | ReactorSelectionException e) {
             closeQuietly(accessLog);

@@ -2,6 +2,7 @@ package org.yimmo.wsgi;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -57,9 +58,16 @@ public final class WsgiServer implements AutoCloseable {
         this.workers = workers;
     }
 
-    /** What a worker process needs to know. */
+    /**
+     * What a worker process needs to know. {@code pythonPath}: directories put in front of the
+     * working directory on {@code sys.path} before the import (gunicorn's {@code --pythonpath}).
+     */
     public record Options(PythonInstallation python, String module, String app, String bind, int port,
-            String reactor, int threads, int processes, String scriptName, Duration idleTimeout) {
+            String reactor, int threads, int processes, String scriptName, Duration idleTimeout,
+            List<Path> pythonPath) {
+        public Options {
+            pythonPath = List.copyOf(pythonPath);
+        }
     }
 
     /**
@@ -96,7 +104,7 @@ public final class WsgiServer implements AutoCloseable {
                     reactor.backend());
             // Imports run on python-main, the thread Python calls main: an app may install signal handlers.
             BridgeModule bridge = runtime.callOnMainThread(rt -> {
-                BridgeModule installed = BridgeModule.install(rt, bridgeOptions);
+                BridgeModule installed = BridgeModule.install(rt, bridgeOptions, options.pythonPath());
                 installed.loadApplication(options.module(), options.app());
                 return installed;
             });

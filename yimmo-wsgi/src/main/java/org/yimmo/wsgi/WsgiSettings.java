@@ -64,6 +64,17 @@ public final class WsgiSettings {
             .envDescription("python interpreter to embed")
             .build();
 
+    public static final Setting<List<Path>> PYTHONPATH = Setting.builder("python path", directories())
+            .longOption("--pythonpath")
+            .env("YIMMO_WSGI_PYTHONPATH")
+            .yaml("wsgi.pythonpath")
+            .off()
+            .metavar("DIRS")
+            .example("/srv/app,/srv/lib")
+            .description("Comma-separated directories to put first on sys.path before importing the app")
+            .envDescription("comma-separated directories put first on sys.path")
+            .build();
+
     public static final Setting<String> SCRIPT_NAME = Setting.builder("script name", scriptName())
             .longOption("--script-name")
             .env("YIMMO_WSGI_SCRIPT_NAME")
@@ -92,7 +103,7 @@ public final class WsgiSettings {
     /** Every setting of the command, in the order the help lists them. */
     public static List<Setting<?>> all() {
         List<Setting<?>> all = new ArrayList<>(CoreSettings.ALL);
-        all.addAll(List.of(NO_PROC, NO_THREADS, MODULE, APP, PYTHON, SCRIPT_NAME, ACCESS_LOG));
+        all.addAll(List.of(NO_PROC, NO_THREADS, MODULE, APP, PYTHON, PYTHONPATH, SCRIPT_NAME, ACCESS_LOG));
         return List.copyOf(all);
     }
 
@@ -103,6 +114,20 @@ public final class WsgiSettings {
                 return text;
             }
             throw new IllegalArgumentException(text);
+        });
+    }
+
+    /** Comma-separated directories, as gunicorn's --pythonpath; each must be a valid path. */
+    private static ValueParser<List<Path>> directories() {
+        return ValueParser.of("comma-separated directories", text -> {
+            List<Path> directories = new ArrayList<>();
+            for (String part : text.split(",", -1)) {
+                if (part.isEmpty() || part.indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("empty directory or NUL in '" + text + "'");
+                }
+                directories.add(Path.of(part));
+            }
+            return List.copyOf(directories);
         });
     }
 

@@ -117,6 +117,7 @@ class CommandLineTest {
                 "  module: report",
                 "  app: app",
                 "  python: " + yamlPython,
+                "  pythonpath: /yaml/lib",
                 "  script_name: /yaml",
                 "  access_log: " + yamlLog,
                 ""));
@@ -133,6 +134,7 @@ class CommandLineTest {
                             "WSGI module = report " + origin + "wsgi.module)",
                             "WSGI app = app " + origin + "wsgi.app)",
                             "python = " + yamlPython + " " + origin + "wsgi.python)",
+                            "python path = /yaml/lib " + origin + "wsgi.pythonpath)",
                             "script name = /yaml " + origin + "wsgi.script_name)",
                             "access log = " + yamlLog + " " + origin + "wsgi.access_log)"));
             assertEffective(server, "127.0.0.1", yamlPort, 2, "/yaml", yamlPython, "3.11.", yamlLog);
@@ -151,6 +153,7 @@ class CommandLineTest {
                 "YIMMO_WSGI_MODULE", "report",
                 "YIMMO_WSGI_APP", "app",
                 "YIMMO_PYTHON", envPython.toString(),
+                "YIMMO_WSGI_PYTHONPATH", "/env/lib,/env/lib2",
                 "YIMMO_WSGI_SCRIPT_NAME", "/env",
                 "YIMMO_WSGI_ACCESS_LOG", envLog.toString());
         try (ServerProcess server = ServerProcess.start(List.of("-c", config.toString()), env)) {
@@ -165,6 +168,7 @@ class CommandLineTest {
                             "WSGI module = report (environment variable YIMMO_WSGI_MODULE)",
                             "WSGI app = app (environment variable YIMMO_WSGI_APP)",
                             "python = " + envPython + " (environment variable YIMMO_PYTHON)",
+                            "python path = /env/lib,/env/lib2 (environment variable YIMMO_WSGI_PYTHONPATH)",
                             "script name = /env (environment variable YIMMO_WSGI_SCRIPT_NAME)",
                             "access log = " + envLog + " (environment variable YIMMO_WSGI_ACCESS_LOG)"));
             assertEffective(server, "127.0.0.2", envPort, 3, "/env", envPython, "3.12.1", envLog);
@@ -175,7 +179,7 @@ class CommandLineTest {
         env.put("YIMMO_WSGI_CONFIG", config.toString());
         List<String> args = new ArrayList<>(List.of("--config", config.toString(), "-l", "DEBUG", "--idle-timeout", "9",
                 "-P", Integer.toString(cliPort), "--bind=127.0.0.3", "--reactor", "select", "-p", "1", "-t4",
-                "--python", cliPython.toString(), "--script-name", "/cli", "--access-log", cliLog.toString(), "report:app"));
+                "--python", cliPython.toString(), "--pythonpath", "/cli/lib", "--script-name", "/cli", "--access-log", cliLog.toString(), "report:app"));
         try (ServerProcess server = ServerProcess.start(args, env)) {
             assertSettings(server, "command line option --config", config.toString(), "(command line ",
                     List.of("log level = DEBUG (command line option -l)",
@@ -188,6 +192,7 @@ class CommandLineTest {
                             "WSGI module = report (command line argument MODULE:APP)",
                             "WSGI app = app (command line argument MODULE:APP)",
                             "python = " + cliPython + " (command line option --python)",
+                            "python path = /cli/lib (command line option --pythonpath)",
                             "script name = /cli (command line option --script-name)",
                             "access log = " + cliLog + " (command line option --access-log)"));
             assertEffective(server, "127.0.0.3", cliPort, 4, "/cli", cliPython, "3.10.13", cliLog);
@@ -274,6 +279,25 @@ class CommandLineTest {
         try (ServerProcess server = ServerProcess.start(List.of("--port", "0", "hello:app"), Map.of(), ServerProcess.EXAMPLES)) {
             assertEquals("Hello, World!\n", server.get("/").body());
         }
+    }
+
+    /** --pythonpath: the app is found in a directory that is not the working directory, listed order first. */
+    @Test
+    void pythonPathPutsDirectoriesFirstOnSysPath() throws Exception {
+        Path first = Files.createDirectories(dir.resolve("first"));
+        Path second = Files.createDirectories(dir.resolve("second"));
+        Files.writeString(second.resolve("elsewhere_app.py"), String.join("\n",
+                "import sys",
+                "def app(environ, start_response):",
+                "    start_response('200 OK', [('Content-Type', 'text/plain')])",
+                "    return ['\\n'.join(sys.path[:2]).encode()]",
+                ""));
+        try (ServerProcess server = ServerProcess.start(List.of("--port", "0", "--pythonpath", first + "," + second,
+                "elsewhere_app:app"), Map.of())) {
+            assertEquals(first + "\n" + second, server.get("/").body());
+        }
+        assertUsageError(List.of("--pythonpath", "a,,b", "report:app"), Map.of(),
+                "invalid python path: 'a,,b' from command line option --pythonpath: expected comma-separated directories");
     }
 
     @Test

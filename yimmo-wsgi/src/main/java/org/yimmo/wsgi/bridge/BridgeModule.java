@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.http.HttpExchange;
@@ -86,7 +88,23 @@ public final class BridgeModule {
      * hello:app} finds {@code hello.py} where it is run.
      */
     public static BridgeModule install(PythonRuntime runtime, Options options) {
-        runtime.exec("__main__", "import sys, os\nif os.getcwd() not in sys.path: sys.path.insert(0, os.getcwd())\n");
+        return install(runtime, options, List.of());
+    }
+
+    /**
+     * As {@link #install(PythonRuntime, Options)}, with {@code pythonPath} (gunicorn's
+     * {@code --pythonpath}) in front of the working directory on {@code sys.path}, in the order
+     * given; relative directories are taken from the working directory.
+     */
+    public static BridgeModule install(PythonRuntime runtime, Options options, List<Path> pythonPath) {
+        StringBuilder path = new StringBuilder(
+                "import sys, os\nif os.getcwd() not in sys.path: sys.path.insert(0, os.getcwd())\n");
+        for (int i = pythonPath.size() - 1; i >= 0; i--) {
+            String directory = pyString(pythonPath.get(i).toAbsolutePath().toString());
+            path.append("if ").append(directory).append(" not in sys.path: sys.path.insert(0, ")
+                    .append(directory).append(")\n");
+        }
+        runtime.exec("__main__", path.toString());
         long module = runtime.api().PyImport_AddModule("yimmo"); // borrowed, kept alive by sys.modules
         if (module == 0) {
             throw runtime.takeError();
