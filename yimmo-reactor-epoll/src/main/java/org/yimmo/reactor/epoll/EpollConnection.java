@@ -229,6 +229,7 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
                 continue;
             }
             long base;
+            boolean truncated = false;
             if (src.isDirect()) {
                 base = NativeMemory.address(src) + src.position();
             } else {
@@ -236,6 +237,7 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
                 if (room == 0) {
                     break;
                 }
+                truncated = remaining > room;
                 remaining = Math.min(remaining, room);
                 copy.put(copied, src, src.position(), remaining);
                 base = copyAddress + copied;
@@ -244,6 +246,9 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
             NativeMemory.putLong(iovecs + 16L * count, base);
             NativeMemory.putLong(iovecs + 16L * count + 8, remaining);
             count++;
+            if (truncated) {
+                break; // the rest of this buffer must go before anything after it
+            }
         }
         if (count == 0) {
             return 0;

@@ -61,9 +61,11 @@ final class Native {
                 failure = t;
             }
         }
-        if (failure == null && ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            // The event layout above is only known for the little-endian 64-bit Linux ports.
-            failure = new UnsupportedOperationException("big-endian platform");
+        if (failure == null && (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN
+                || Platform.getNativePlatform().addressSize() != 64)) {
+            // The event layout above, and size_t as long, hold for the little-endian 64-bit ports.
+            failure = new UnsupportedOperationException("needs a little-endian 64-bit platform, not "
+                    + System.getProperty("os.arch"));
         }
         LIB = lib;
         LOAD_FAILURE = failure;
