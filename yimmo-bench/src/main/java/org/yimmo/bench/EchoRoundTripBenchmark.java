@@ -45,7 +45,7 @@ import org.yimmo.core.reactor.ReactorSelection;
 public class EchoRoundTripBenchmark {
 
     /** {@code select} (or another reactor name), or {@code blocking} for the thread-per-connection peer. */
-    @Param({"select", "blocking"})
+    @Param({"select", "epoll", "blocking"})
     public String server;
 
     private Reactor reactor;
