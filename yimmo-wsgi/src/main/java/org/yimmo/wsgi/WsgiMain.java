@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.core.config.CommandLine;
@@ -116,13 +115,11 @@ public final class WsgiMain {
             return 1;
         }
         AccessLog openedLog = accessLog;
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping: finishing requests in progress (at most {} s)", SHUTDOWN_GRACE.toSeconds());
             server.shutdown(SHUTDOWN_GRACE);
             closeQuietly(openedLog);
             log.info("yimmo-wsgi stopped");
-            stopped.countDown();
         }, "yimmo-shutdown"));
         String url = "http://" + server.address().getAddress().getHostAddress() + ":" + server.address().getPort() + "/";
         log.info("serving {}:{} with {} worker thread(s) on the {} reactor",
