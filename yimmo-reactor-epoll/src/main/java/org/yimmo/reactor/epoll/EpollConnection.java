@@ -61,6 +61,8 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
     private int registered;
     private boolean readPaused;
     private boolean writeRequested;
+    /** Queued in the reactor's list of interest changes to apply before its next wait. */
+    private boolean interestPending;
     private Throwable closeCause;
     private WritableByteChannel asChannel;
 
@@ -133,7 +135,7 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
             }
             if ((events & WRITE_EVENTS) != 0 && writeRequested && isOpen()) {
                 writeRequested = false;
-                updateInterest();
+                interestChanged();
                 handler.onWritable(this);
             }
             if ((events & READ_EVENTS) != 0 && !readPaused && isOpen() && !isInputShutdown()) {
@@ -189,7 +191,7 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
             return 0;
         }
         setBits(INPUT_SHUTDOWN);
-        updateInterest();
+        interestChanged();
         return -1;
     }
 
@@ -306,7 +308,7 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
     public void requestWritable() {
         if (!writeRequested) {
             writeRequested = true;
-            updateInterestOrClose();
+            interestChanged();
         }
     }
 
@@ -314,7 +316,7 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
     public void pauseReading() {
         if (!readPaused) {
             readPaused = true;
-            updateInterestOrClose();
+            interestChanged();
         }
     }
 
@@ -322,7 +324,7 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
     public void resumeReading() {
         if (readPaused) {
             readPaused = false;
-            updateInterestOrClose();
+            interestChanged();
         }
     }
 
@@ -441,7 +443,17 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
         }
     }
 
-    private void updateInterestOrClose() {
+    /** The wanted interest changed: epoll hears of it before the reactor's next wait. */
+    private void interestChanged() {
+        if (!interestPending && id != 0) {
+            interestPending = true;
+            reactor.interestChanged(this);
+        }
+    }
+
+    /** Reactor, before waiting: brings epoll's interest up to date (no call if it did not change). */
+    void applyInterest() {
+        interestPending = false;
         try {
             updateInterest();
         } catch (IOException e) {

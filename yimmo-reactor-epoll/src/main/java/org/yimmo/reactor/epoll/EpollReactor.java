@@ -86,6 +86,9 @@ final class EpollReactor implements Reactor {
     private final long copyAddress = NativeMemory.address(copy);
 
     private EpollChannel[] channels = new EpollChannel[1024];
+    /** Connections whose interest changed since the last wait (reactor thread only). */
+    private EpollConnection[] pendingInterest = new EpollConnection[64];
+    private int pendingCount;
     private int nextId = 1;
 
     private volatile Thread owner;
@@ -253,6 +256,30 @@ final class EpollReactor implements Reactor {
         }
     }
 
+    /**
+     * Asks for {@code connection}'s interest to be brought up to date before the next wait. The
+     * HTTP layer pauses reading when a request goes to its handler and resumes when the response
+     * is out, usually within one turn: applied at once, each would be an {@code epoll_ctl} call;
+     * deferred, a pause and a resume in the same turn cost none (the JDK's selector batches its
+     * interest updates the same way).
+     */
+    void interestChanged(EpollConnection connection) {
+        if (pendingCount == pendingInterest.length) {
+            pendingInterest = Arrays.copyOf(pendingInterest, pendingCount * 2);
+        }
+        pendingInterest[pendingCount++] = connection;
+    }
+
+    /** Applies the interest changes asked for since the last wait. */
+    private void applyInterestChanges() {
+        for (int i = 0; i < pendingCount; i++) {
+            EpollConnection connection = pendingInterest[i];
+            pendingInterest[i] = null;
+            connection.applyInterest();
+        }
+        pendingCount = 0;
+    }
+
     /** Adds, changes or removes the epoll interest of a registered descriptor. */
     void control(int op, int fd, int interest, long data) throws IOException {
         Native.epollCtl(epfd, op, fd, interest, data, scratchAddress);
@@ -265,6 +292,7 @@ final class EpollReactor implements Reactor {
             return 0;
         }
         int handled = runTasks();
+        applyInterestChanges();
         long wait = Math.min(maxWaitNanos, timeUntilNextTimer());
         int timeoutMillis;
         if (wait <= 0 || !tasks.isEmpty() || closeRequested) {
