@@ -198,8 +198,10 @@ user root;
 pid $dir/nginx.pid;
 error_log $dir/logs/error.log warn;
 
+# Room for wrk's 1,000-connection runs with margin (nginx counts its listening socket too).
+worker_rlimit_nofile 8192;
 events {
-    worker_connections 1024;
+    worker_connections 4096;
 }
 
 http {
