@@ -207,7 +207,7 @@ class HttpSessionEdgeCaseTest {
     @Test
     void closingAServerOnACallerOwnedReactorClosesItsIdleConnections() throws Exception {
         org.yimmo.core.reactor.Reactor reactor = org.yimmo.core.reactor.ReactorSelection.open(
-                "select", org.yimmo.core.reactor.ReactorOptions.defaults());
+                TestServer.reactorName(), org.yimmo.core.reactor.ReactorOptions.defaults());
         Thread thread = reactor.start("caller-owned");
         try {
             HttpServer server = HttpServer.builder().listen("127.0.0.1:0").reactor(reactor)

@@ -5,8 +5,13 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.function.UnaryOperator;
 
-/** An HttpServer on the select reactor, on a free loopback port, for one test. */
+/**
+ * An HttpServer on a free loopback port, for one test, on the reactor named by the system property
+ * {@value #REACTOR_PROPERTY} (select unless set: the build runs the suite once per backend).
+ */
 final class TestServer implements AutoCloseable {
+
+    static final String REACTOR_PROPERTY = "yimmo.test.reactor";
 
     final HttpServer server;
 
@@ -20,8 +25,13 @@ final class TestServer implements AutoCloseable {
 
     /** {@code settings} may change anything on the builder: timeouts, limits, buffer size. */
     static TestServer start(HttpHandler handler, UnaryOperator<HttpServer.Builder> settings) throws IOException {
-        HttpServer.Builder builder = HttpServer.builder().listen("127.0.0.1:0").reactor("select").handler(handler);
+        HttpServer.Builder builder = HttpServer.builder().listen("127.0.0.1:0").reactor(reactorName()).handler(handler);
         return new TestServer(settings.apply(builder).start());
+    }
+
+    /** The backend the suite runs on. */
+    static String reactorName() {
+        return System.getProperty(REACTOR_PROPERTY, "select");
     }
 
     InetSocketAddress address() {
