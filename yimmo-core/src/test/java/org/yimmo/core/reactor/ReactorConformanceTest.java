@@ -660,18 +660,7 @@ public abstract class ReactorConformanceTest {
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         children.add(child);
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> firstLine = CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        String line = await(firstLine);
-        if (line == null || !line.startsWith("listening /127.0.0.1:")) {
-            child.toHandle().destroyForcibly(); // keeps its output readable for the message
-            throw new AssertionError("child did not listen; it said: " + line + drain(out));
-        }
+        String line = awaitListening(child, out);
         int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout((int) WAIT.toMillis());
@@ -692,17 +681,7 @@ public abstract class ReactorConformanceTest {
                 .redirectErrorStream(true).start();
         children.add(child);
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        String line = await(CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }));
-        if (line == null || !line.startsWith("listening /127.0.0.1:")) {
-            child.toHandle().destroyForcibly(); // keeps its output readable for the message
-            throw new AssertionError("child did not listen; it said: " + line + drain(out));
-        }
+        String line = awaitListening(child, out);
         int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
         // One round trip first, so the echo path's classes are loaded while jars can be opened.
         try (Socket warmUp = new Socket("127.0.0.1", port)) {
@@ -738,6 +717,32 @@ public abstract class ReactorConformanceTest {
         child.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         String log = drain(out);
         assertTrue(log.contains("pausing accepts"), "the descriptor limit was never hit:" + log);
+    }
+
+    /**
+     * The child's "listening" line. Lines before it are skipped: a newer JVM prints warnings first
+     * (JDK 23+ about libraries' use of sun.misc.Unsafe).
+     */
+    private static String awaitListening(Process child, BufferedReader out) throws Exception {
+        StringBuilder before = new StringBuilder();
+        String line = await(CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String next; (next = out.readLine()) != null; ) {
+                    if (next.startsWith("listening /127.0.0.1:")) {
+                        return next;
+                    }
+                    before.append(next).append('\n');
+                }
+                return null;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }));
+        if (line == null) {
+            child.toHandle().destroyForcibly(); // keeps its output readable for the message
+            throw new AssertionError("child did not listen; it said: " + before + drain(out));
+        }
+        return line;
     }
 
     private static String drain(BufferedReader reader) {
