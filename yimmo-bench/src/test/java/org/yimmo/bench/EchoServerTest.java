@@ -30,7 +30,7 @@ class EchoServerTest extends ExampleProcesses {
     void shouldEchoOnThePortItPrintsAndStopOnSigterm() throws Exception {
         Process server = start(Map.of(), "--port", "0", "--log-level", "info");
         BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-        String line = out.readLine();
+        String line = listeningLine(out);
         Matcher matcher = LISTENING.matcher(String.valueOf(line));
         assertTrue(matcher.find(), "first line: " + line);
         assertTrue(line.contains("reactor select"), line);

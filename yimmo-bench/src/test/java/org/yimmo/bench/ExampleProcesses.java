@@ -1,5 +1,6 @@
 package org.yimmo.bench;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,18 @@ abstract class ExampleProcesses {
         for (Process process : processes) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * The first line that says where the server listens, or the last line read. Lines before it
+     * are skipped: newer JVMs print warnings first (JDK 23+ about libraries' use of Unsafe).
+     */
+    static String listeningLine(BufferedReader out) throws IOException {
+        String line;
+        do {
+            line = out.readLine();
+        } while (line != null && !line.contains("listening on") && line.startsWith("WARNING:"));
+        return line;
     }
 
     Process start(Class<?> main, Map<String, String> env, String... args) throws IOException {

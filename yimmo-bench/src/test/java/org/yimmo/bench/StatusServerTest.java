@@ -32,7 +32,7 @@ class StatusServerTest extends ExampleProcesses {
     void shouldAnswerStatusOnThePortItPrintsAndStopOnSigterm() throws Exception {
         Process server = start(Map.of("YIMMO_SERVER_IDLE_TIMEOUT", "7"), "--port", "0", "--log-level", "info");
         BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-        String line = out.readLine();
+        String line = listeningLine(out);
         Matcher matcher = LISTENING.matcher(String.valueOf(line));
         assertTrue(matcher.find(), "first line: " + line);
         assertTrue(line.contains("reactor select"), line);
