@@ -70,6 +70,14 @@ public final class NativeMemory {
         return descriptor instanceof FileDescriptor ? UNSAFE.getInt(descriptor, FILE_DESCRIPTOR_FD) : -1;
     }
 
+    public static short getShort(long address) {
+        return UNSAFE.getShort(address);
+    }
+
+    public static void putShort(long address, short value) {
+        UNSAFE.putShort(address, value);
+    }
+
     public static int getInt(long address) {
         return UNSAFE.getInt(address);
     }
