@@ -255,8 +255,12 @@ static int apply_fd(struct kq *kq, const struct kevent *change) {
     struct filter *f = &d->filters[change->filter == EVFILT_READ ? 0 : 1];
     uint16_t flags = change->flags;
     if (flags & EV_ADD) {
+        /* A new filter starts enabled; re-adding one changes its parameters but, as on FreeBSD,
+         * not whether it is disabled (only EV_ENABLE and EV_DISABLE do). */
+        if (!f->added) {
+            f->enabled = 1;
+        }
         f->added = 1;
-        f->enabled = 1;
         f->oneshot = (flags & EV_ONESHOT) != 0;
         f->udata = change->udata;
     } else if (!f->added) {

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
 import jnr.ffi.Platform;
+import jnr.ffi.Pointer;
 import jnr.ffi.annotations.SaveError;
 import org.yimmo.posix.Posix;
 
@@ -30,7 +31,11 @@ final class KqueueNative {
     public interface LibKqueue {
         @SaveError int kqueue();
 
-        @SaveError int kevent(int kq, long changes, int changeCount, long events, int eventCount, long timeout);
+        /**
+         * The timeout is a {@link Pointer}: jnr-ffi 2.2.17 passes a sixth primitive argument wrongly
+         * on x86_64 (the callee found garbage in r9; a wrapped Pointer arrives intact).
+         */
+        @SaveError int kevent(int kq, long changes, int changeCount, long events, int eventCount, Pointer timeout);
     }
 
     /** The emulation library asked for, or null for the kernel's kqueue. */
@@ -101,12 +106,13 @@ final class KqueueNative {
 
     /**
      * Submits {@code changeCount} changes and collects up to {@code eventCount} events, waiting
-     * no longer than the {@code struct timespec} at {@code timeout} (0: no limit).
+     * no longer than the {@code struct timespec} at {@code timeout} (null: no limit; see
+     * {@link #pointer}).
      *
      * @return the number of events written at {@code events}; 0 on EINTR (the caller's deadline
      *         holds; the changes were applied before the wait)
      */
-    static int kevent(int kq, long changes, int changeCount, long events, int eventCount, long timeout)
+    static int kevent(int kq, long changes, int changeCount, long events, int eventCount, Pointer timeout)
             throws IOException {
         int n = LIB.kevent(kq, changes, changeCount, events, eventCount, timeout);
         if (n >= 0) {
@@ -117,6 +123,11 @@ final class KqueueNative {
             return 0;
         }
         throw Posix.error("kevent", errno);
+    }
+
+    /** A Pointer to native memory the caller owns, made once and reused (for the timespec). */
+    static Pointer pointer(long address) {
+        return Pointer.wrap(jnr.ffi.Runtime.getSystemRuntime(), address);
     }
 
     /** Opens and closes a kqueue; the exception says why not. */

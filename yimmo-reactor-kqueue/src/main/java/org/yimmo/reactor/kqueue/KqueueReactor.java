@@ -92,6 +92,7 @@ final class KqueueReactor implements Reactor {
     private final long triggerAddress;
     private final ByteBuffer timeout = NativeMemory.allocate(16);
     private final long timeoutAddress = NativeMemory.address(timeout);
+    private final jnr.ffi.Pointer timeoutPointer = KqueueNative.pointer(timeoutAddress);
     private final ByteBuffer scratch = NativeMemory.allocate(64);
     private final long scratchAddress = NativeMemory.address(scratch);
     private final ByteBuffer socketAddress = NativeMemory.allocate(SocketAddresses.SIZE);
@@ -140,7 +141,7 @@ final class KqueueReactor implements Reactor {
     private boolean addUserEvent() throws IOException {
         layout.put(scratchAddress, 0, 0, layout.userFilter(), KeventLayout.EV_ADD | KeventLayout.EV_CLEAR, 0, 0, WAKE_ID);
         try {
-            KqueueNative.kevent(kq, scratchAddress, 1, 0, 0, 0);
+            KqueueNative.kevent(kq, scratchAddress, 1, 0, 0, null);
             return true;
         } catch (org.yimmo.posix.NativeIoException e) {
             if (e.errno() == 22 /* EINVAL: unknown filter */) {
@@ -156,7 +157,7 @@ final class KqueueReactor implements Reactor {
         int[] fds = {NativeMemory.getInt(scratchAddress), NativeMemory.getInt(scratchAddress + 4)};
         layout.put(scratchAddress, 0, fds[0], KeventLayout.EVFILT_READ, KeventLayout.EV_ADD, 0, 0, WAKE_ID);
         try {
-            KqueueNative.kevent(kq, scratchAddress, 1, 0, 0, 0);
+            KqueueNative.kevent(kq, scratchAddress, 1, 0, 0, null);
         } catch (IOException e) {
             Posix.close(fds[0]);
             Posix.close(fds[1]);
@@ -225,7 +226,7 @@ final class KqueueReactor implements Reactor {
                     NativeMemory.putLong(triggerAddress, 1);
                     Posix.write(wakeWriteFd, triggerAddress, 1);
                 } else {
-                    KqueueNative.kevent(kq, triggerAddress, 1, 0, 0, 0);
+                    KqueueNative.kevent(kq, triggerAddress, 1, 0, 0, null);
                 }
             } catch (IOException e) {
                 log.warn("waking the reactor failed", e);
@@ -337,7 +338,7 @@ final class KqueueReactor implements Reactor {
         changes.markReceipts();
         int returned;
         try {
-            returned = KqueueNative.kevent(kq, changes.address(), count, receiptsAddress, count, 0);
+            returned = KqueueNative.kevent(kq, changes.address(), count, receiptsAddress, count, setTimeout(0));
         } catch (IOException e) {
             log.error("kevent changelist flush failed", e);
             returned = 0;
@@ -363,22 +364,22 @@ final class KqueueReactor implements Reactor {
         }
         int handled = runTasks();
         long wait = Math.min(maxWaitNanos, timeUntilNextTimer());
-        long timeoutPointer;
+        jnr.ffi.Pointer timeout;
         if (wait <= 0 || !tasks.isEmpty() || closeRequested) {
-            timeoutPointer = setTimeout(0);
+            timeout = setTimeout(0);
         } else {
             sleeping.set(true);
             if (!tasks.isEmpty() || closeRequested) {
-                timeoutPointer = setTimeout(0);
+                timeout = setTimeout(0);
             } else if (wait >= Long.MAX_VALUE / 2) {
-                timeoutPointer = 0; // NULL: no limit
+                timeout = null; // no limit
             } else {
-                timeoutPointer = setTimeout(wait);
+                timeout = setTimeout(wait);
             }
         }
         int ready;
         try {
-            ready = KqueueNative.kevent(kq, changes.address(), changes.count(), eventsAddress, MAX_EVENTS, timeoutPointer);
+            ready = KqueueNative.kevent(kq, changes.address(), changes.count(), eventsAddress, MAX_EVENTS, timeout);
         } finally {
             // Applied, or failed as a whole (then each change's registration is stale anyway).
             changes.clear();
@@ -394,10 +395,10 @@ final class KqueueReactor implements Reactor {
         return handled;
     }
 
-    private long setTimeout(long nanos) {
+    private jnr.ffi.Pointer setTimeout(long nanos) {
         NativeMemory.putLong(timeoutAddress, nanos / 1_000_000_000L);
         NativeMemory.putLong(timeoutAddress + 8, nanos % 1_000_000_000L);
-        return timeoutAddress;
+        return timeoutPointer;
     }
 
     private int dispatch(int ready) {
