@@ -3,6 +3,7 @@ package org.yimmo.reactor.kqueue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -66,6 +67,13 @@ class KqueueNativeTest {
 
     private void write(int fd, int bytes) throws IOException {
         assertEquals(bytes, Posix.write(fd, NativeMemory.address(scratch), bytes));
+    }
+
+    @Test
+    void shouldUseTheLayoutAskedFor() {
+        String asked = System.getProperty(KqueueNative.LAYOUT_PROPERTY);
+        assumeTrue(asked != null);
+        assertEquals(KeventLayout.valueOf(asked.toUpperCase(java.util.Locale.ROOT)), KqueueNative.LAYOUT);
     }
 
     @Test
