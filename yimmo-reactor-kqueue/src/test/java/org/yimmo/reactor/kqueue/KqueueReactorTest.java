@@ -209,6 +209,32 @@ class KqueueReactorTest {
     }
 
     @Test
+    void shouldFlushAFullChangelistEarlyWithoutLosingAnEvent() throws Exception {
+        KqueueReactor reactor = reactor();
+        reactor.runOnce(0); // the test thread is the reactor thread: connects register at once
+        int count = KqueueReactor.MAX_EVENTS + 100;
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0), count + 10);
+            AtomicInteger open = new AtomicInteger();
+            for (int i = 0; i < count; i++) {
+                reactor.connect(server.getLocalAddress(), new ConnectionHandler() {
+                    @Override
+                    public void onOpen(Connection connection) {
+                        open.incrementAndGet();
+                    }
+
+                    @Override
+                    public void onReadable(Connection connection) {
+                    }
+                });
+            }
+            assertTrue(reactor.pendingChanges() < count, "the changelist was flushed early");
+            // Each connect waits for its one-shot write event: none may be lost to the flush.
+            turnUntil(reactor, () -> open.get() == count);
+        }
+    }
+
+    @Test
     void shouldWakeASleepingLoopWithTheUserEvent() throws Exception {
         KqueueReactor reactor = reactor();
         assertTrue(!reactor.usesWakePipe());
