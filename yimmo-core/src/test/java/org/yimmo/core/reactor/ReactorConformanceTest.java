@@ -487,6 +487,35 @@ public abstract class ReactorConformanceTest {
     }
 
     @Test
+    void shouldSleepWhenIdleUntilATaskFromAnotherThreadWakesIt() throws Exception {
+        Reactor reactor = newReactor(ReactorOptions.defaults());
+        reactor.runOnce(0);
+        CountDownLatch ran = new CountDownLatch(1);
+        Thread producer = new Thread(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            }
+            reactor.execute(ran::countDown);
+        });
+        long start = System.nanoTime();
+        producer.start();
+        int turns = 0;
+        while (ran.getCount() > 0) {
+            // Nothing is due: a lost wake-up blocks here until the class's timeout fails the test.
+            reactor.runOnce(Long.MAX_VALUE);
+            turns++;
+            assertTrue(System.nanoTime() - start < WAIT.toNanos(), "the task never ran");
+        }
+        long slept = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        producer.join(WAIT.toMillis());
+        assertTrue(slept >= 150, "an idle loop came back after " + slept + " ms with nothing to do: it does not sleep");
+        assertTrue(turns <= 2, "an idle loop took " + turns + " turns to see one task");
+        assertEquals(1, reactor.wakeups(), "the task woke the sleeping loop once");
+    }
+
+    @Test
     void shouldEchoOverIpv6AndKnowBothAddresses() throws Exception {
         Reactor reactor = startedReactor();
         CompletableFuture<SocketAddress[]> seen = new CompletableFuture<>();

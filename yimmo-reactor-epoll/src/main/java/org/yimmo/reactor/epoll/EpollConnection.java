@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
 import org.yimmo.core.net.Connection;
 import org.yimmo.core.net.ConnectionHandler;
 import org.yimmo.core.reactor.Reactor;
-import org.yimmo.reactor.epoll.posix.NativeMemory;
-import org.yimmo.reactor.epoll.posix.Posix;
-import org.yimmo.reactor.epoll.posix.SocketAddresses;
+import org.yimmo.posix.NativeMemory;
+import org.yimmo.posix.Posix;
+import org.yimmo.posix.SocketAddresses;
 
 /**
  * A stream socket descriptor registered with an {@link EpollReactor}.

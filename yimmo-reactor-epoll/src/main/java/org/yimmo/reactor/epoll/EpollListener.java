@@ -19,10 +19,10 @@ import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
 import org.yimmo.core.net.ProtocolFactory;
 import org.yimmo.core.timer.TimerTask;
-import org.yimmo.reactor.epoll.posix.NativeIoException;
-import org.yimmo.reactor.epoll.posix.NativeMemory;
-import org.yimmo.reactor.epoll.posix.Posix;
-import org.yimmo.reactor.epoll.posix.SocketAddresses;
+import org.yimmo.posix.NativeIoException;
+import org.yimmo.posix.NativeMemory;
+import org.yimmo.posix.Posix;
+import org.yimmo.posix.SocketAddresses;
 
 /**
  * A listening socket descriptor on an {@link EpollReactor}: accepts a bounded batch per turn

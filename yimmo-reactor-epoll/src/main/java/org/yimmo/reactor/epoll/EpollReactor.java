@@ -26,8 +26,8 @@ import org.yimmo.core.net.ProtocolFactory;
 import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.reactor.ReactorOptions;
 import org.yimmo.core.timer.TimerWheel;
-import org.yimmo.reactor.epoll.posix.NativeMemory;
-import org.yimmo.reactor.epoll.posix.Posix;
+import org.yimmo.posix.NativeMemory;
+import org.yimmo.posix.Posix;
 
 /**
  * The reactor on Linux epoll(7), level-triggered, on raw descriptors.
@@ -78,7 +78,7 @@ final class EpollReactor implements Reactor {
     private final long wakeValueAddress = NativeMemory.address(wakeValue);
     private final ByteBuffer scratch = NativeMemory.allocate(64);
     private final long scratchAddress = NativeMemory.address(scratch);
-    private final ByteBuffer socketAddress = NativeMemory.allocate(org.yimmo.reactor.epoll.posix.SocketAddresses.SIZE);
+    private final ByteBuffer socketAddress = NativeMemory.allocate(org.yimmo.posix.SocketAddresses.SIZE);
     private final long socketAddressAddress = NativeMemory.address(socketAddress);
     private final ByteBuffer iovecs = NativeMemory.allocate(MAX_IOVECS * 16);
     private final long iovecsAddress = NativeMemory.address(iovecs);

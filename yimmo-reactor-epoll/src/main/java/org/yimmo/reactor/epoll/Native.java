@@ -6,8 +6,8 @@ import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
 import jnr.ffi.Platform;
 import jnr.ffi.annotations.SaveError;
-import org.yimmo.reactor.epoll.posix.NativeMemory;
-import org.yimmo.reactor.epoll.posix.Posix;
+import org.yimmo.posix.NativeMemory;
+import org.yimmo.posix.Posix;
 
 /**
  * The epoll(7) and eventfd(2) calls of libc; the socket calls are in {@link Posix}. Wrappers

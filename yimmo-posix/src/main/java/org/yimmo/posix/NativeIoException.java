@@ -1,4 +1,4 @@
-package org.yimmo.reactor.epoll.posix;
+package org.yimmo.posix;
 
 import java.io.IOException;
 

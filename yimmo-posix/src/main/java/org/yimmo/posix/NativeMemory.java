@@ -1,4 +1,4 @@
-package org.yimmo.reactor.epoll.posix;
+package org.yimmo.posix;
 
 import java.io.FileDescriptor;
 import java.lang.reflect.Field;
@@ -68,6 +68,14 @@ public final class NativeMemory {
         }
         Object descriptor = UNSAFE.getObject(file, FILE_CHANNEL_FD);
         return descriptor instanceof FileDescriptor ? UNSAFE.getInt(descriptor, FILE_DESCRIPTOR_FD) : -1;
+    }
+
+    public static short getShort(long address) {
+        return UNSAFE.getShort(address);
+    }
+
+    public static void putShort(long address, short value) {
+        UNSAFE.putShort(address, value);
     }
 
     public static int getInt(long address) {

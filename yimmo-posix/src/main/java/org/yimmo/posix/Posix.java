@@ -1,4 +1,4 @@
-package org.yimmo.reactor.epoll.posix;
+package org.yimmo.posix;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -8,8 +8,8 @@ import jnr.ffi.Platform;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * The POSIX socket calls of libc, on raw descriptors: the layer the epoll backend (and a future
- * kqueue backend) stands on. All of libc's socket symbols are bound here and nowhere else.
+ * The POSIX socket calls of libc, on raw descriptors: the layer the epoll and kqueue backends
+ * stand on. All of libc's socket symbols are bound here and nowhere else.
  *
  * <p>Conventions: pointers are {@code long} addresses of native memory the caller owns (a direct
  * buffer's address, see {@link NativeMemory}); nothing here allocates on the success path. Every
@@ -99,6 +99,8 @@ public final class Posix {
         @SaveError int getpeername(int fd, long address, long lengthPointer);
 
         @SaveError int fcntl(int fd, int command, int argument);
+
+        @SaveError int pipe(long fds);
 
         String strerror(int errno);
     }
@@ -318,6 +320,17 @@ public final class Posix {
 
     public static void getpeername(int fd, long address, long lengthPointer) throws IOException {
         check("getpeername", LIBC.getpeername(fd, address, lengthPointer));
+    }
+
+    /**
+     * Opens a pipe, both ends non-blocking and close-on-exec; {@code fds} is 8 bytes of native
+     * memory that receive the read end and then the write end.
+     */
+    public static void pipe(long fds) throws IOException {
+        check("pipe", LIBC.pipe(fds));
+        for (int i = 0; i < 2; i++) {
+            makeNonBlockingAndCloseOnExec(NativeMemory.getInt(fds + 4L * i));
+        }
     }
 
     /** Makes an inherited descriptor non-blocking and close-on-exec. */

@@ -1,0 +1,87 @@
+package org.yimmo.reactor.kqueue;
+
+import java.io.IOException;
+import java.util.Locale;
+import org.yimmo.core.reactor.Availability;
+import org.yimmo.core.reactor.Reactor;
+import org.yimmo.core.reactor.ReactorOptions;
+import org.yimmo.core.reactor.ReactorProvider;
+
+/**
+ * The BSD and macOS backend: kqueue(2) through jnr-ffi. Asked for with {@code YIMMO_REACTOR=kqueue}
+ * or the original's {@code YIMMO_WSGI_USE_KQUEUE=1}.
+ *
+ * <p>Available when a kqueue can be opened (probed once, the cause kept) on a platform whose
+ * socket calls the shared POSIX layer speaks, which is Linux for now; on Linux only with a kqueue
+ * emulation named by {@value KqueueNative#LIBRARY_PROPERTY} (the tests). Elsewhere the reason says
+ * what is missing, so that asking for kqueue is a clear error, never a crash.
+ */
+public final class KqueueReactorProvider implements ReactorProvider {
+
+    /** As epoll's: below select's 10 until a benchmark shows it ahead. */
+    public static final int PRIORITY = 5;
+
+    @Override
+    public String name() {
+        return "kqueue";
+    }
+
+    @Override
+    public int priority() {
+        return PRIORITY;
+    }
+
+    @Override
+    public Availability availability() {
+        return Probe.AVAILABILITY;
+    }
+
+    @Override
+    public Reactor create(ReactorOptions options) throws IOException {
+        Availability availability = availability();
+        if (!availability.available()) {
+            throw new IOException("kqueue reactor cannot run here: " + availability.reason(), availability.cause());
+        }
+        return new KqueueReactor(options);
+    }
+
+    /**
+     * Whether kqueue can be used on {@code osName}, before any probe: null if it may, else why
+     * not. {@code emulation} is the emulation library asked for, or null.
+     */
+    static String platformReason(String osName, String emulation) {
+        String os = osName.toLowerCase(Locale.ROOT);
+        boolean bsd = os.startsWith("mac") || os.startsWith("darwin") || os.startsWith("freebsd");
+        if (emulation != null) {
+            return null;
+        }
+        if (!bsd) {
+            return "kqueue is a BSD/macOS facility; this is " + osName
+                    + " (use epoll or select; tests set -D" + KqueueNative.LIBRARY_PROPERTY + " to a kqueue emulation)";
+        }
+        // The kernel has kqueue, but yimmo-posix binds the socket calls with Linux's constants
+        // (errno values, SOCK_NONBLOCK, accept4, sockaddr without sa_len): refuse rather than
+        // misbehave.
+        return "the shared POSIX layer (yimmo-posix) knows only Linux's socket constants so far, not "
+                + osName + "'s";
+    }
+
+    /** Probed on first use, once per class loader. */
+    private static final class Probe {
+        static final Availability AVAILABILITY = probe();
+
+        private static Availability probe() {
+            String reason = platformReason(System.getProperty("os.name", ""), KqueueNative.EMULATION);
+            if (reason != null) {
+                return Availability.no(reason);
+            }
+            try {
+                KqueueNative.probe();
+                return Availability.yes();
+            } catch (Throwable t) {
+                return Availability.no("kqueue could not be opened"
+                        + (KqueueNative.EMULATION != null ? " (emulation " + KqueueNative.EMULATION + ")" : ""), t);
+            }
+        }
+    }
+}
