@@ -1,9 +1,9 @@
 package org.yimmo.reactor.kqueue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -72,7 +72,7 @@ class KqueueNativeTest {
     @Test
     void shouldUseTheLayoutAskedFor() {
         String asked = System.getProperty(KqueueNative.LAYOUT_PROPERTY);
-        assumeTrue(asked != null);
+        assertNotNull(asked, "the build names the layout of each run (" + KqueueNative.LAYOUT_PROPERTY + ")");
         assertEquals(KeventLayout.valueOf(asked.toUpperCase(java.util.Locale.ROOT)), KqueueNative.LAYOUT);
     }
 
