@@ -27,7 +27,8 @@ import org.yimmo.posix.SocketAddresses;
  * so no other thread can race a reuse of its number.
  *
  * <p>Direct buffers are read and written in place (address + position); heap buffers go through
- * the reactor's native copy buffer, at most {@link EpollReactor#COPY_SIZE} bytes per call.
+ * the reactor's native copy buffer, at most {@link org.yimmo.posix.SocketIo#COPY_SIZE} bytes per
+ * call (SocketIo does the I/O for both native backends).
  * Interest follows the select backend: read interest unless paused or at end of stream, write
  * interest one-shot; with no interest left the descriptor leaves the epoll set (so a hang-up,
  * which epoll reports whatever was asked, cannot make the loop spin).
@@ -43,8 +44,6 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
             AtomicIntegerFieldUpdater.newUpdater(EpollConnection.class, "state");
     private static final int READ_EVENTS = Native.EPOLLIN | Native.EPOLLHUP | Native.EPOLLERR;
     private static final int WRITE_EVENTS = Native.EPOLLOUT | Native.EPOLLHUP | Native.EPOLLERR;
-    /** Linux sends at most this much per sendfile call. */
-    private static final long MAX_SENDFILE = 0x7ffff000L;
 
     private final EpollReactor reactor;
     private final int fd;
@@ -168,118 +167,30 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
         if (dst.isReadOnly()) {
             throw new ReadOnlyBufferException();
         }
-        int position = dst.position();
-        int remaining = dst.limit() - position;
-        if (remaining == 0) {
-            return 0;
+        int n = reactor.io().read(fd, dst);
+        if (n < 0) {
+            setBits(INPUT_SHUTDOWN);
+            interestChanged();
         }
-        long n;
-        if (dst.isDirect()) {
-            n = Posix.read(fd, NativeMemory.address(dst) + position, remaining);
-            Reference.reachabilityFence(dst);
-        } else {
-            n = Posix.read(fd, reactor.copyAddress(), Math.min(remaining, EpollReactor.COPY_SIZE));
-            if (n > 0) {
-                dst.put(position, reactor.copyBuffer(), 0, (int) n);
-            }
-        }
-        if (n > 0) {
-            dst.position(position + (int) n);
-            return (int) n;
-        }
-        if (n == Posix.WOULD_BLOCK) {
-            return 0;
-        }
-        setBits(INPUT_SHUTDOWN);
-        interestChanged();
-        return -1;
+        return n;
     }
 
     @Override
     public int write(ByteBuffer src) throws IOException {
         ensureOpen();
-        int position = src.position();
-        int remaining = src.limit() - position;
-        if (remaining == 0) {
-            return 0;
-        }
-        long n;
-        if (src.isDirect()) {
-            n = Posix.write(fd, NativeMemory.address(src) + position, remaining);
-            Reference.reachabilityFence(src);
-        } else {
-            int chunk = Math.min(remaining, EpollReactor.COPY_SIZE);
-            reactor.copyBuffer().put(0, src, position, chunk);
-            n = Posix.write(fd, reactor.copyAddress(), chunk);
-        }
-        src.position(position + (int) n);
-        return (int) n;
+        return reactor.io().write(fd, src);
     }
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         ensureOpen();
-        long iovecs = reactor.iovecsAddress();
-        long copyAddress = reactor.copyAddress();
-        ByteBuffer copy = reactor.copyBuffer();
-        int copied = 0;
-        int count = 0;
-        for (int i = offset; i < offset + length && count < EpollReactor.MAX_IOVECS; i++) {
-            ByteBuffer src = srcs[i];
-            int remaining = src.remaining();
-            if (remaining == 0) {
-                continue;
-            }
-            long base;
-            boolean truncated = false;
-            if (src.isDirect()) {
-                base = NativeMemory.address(src) + src.position();
-            } else {
-                int room = EpollReactor.COPY_SIZE - copied;
-                if (room == 0) {
-                    break;
-                }
-                truncated = remaining > room;
-                remaining = Math.min(remaining, room);
-                copy.put(copied, src, src.position(), remaining);
-                base = copyAddress + copied;
-                copied += remaining;
-            }
-            NativeMemory.putLong(iovecs + 16L * count, base);
-            NativeMemory.putLong(iovecs + 16L * count + 8, remaining);
-            count++;
-            if (truncated) {
-                break; // the rest of this buffer must go before anything after it
-            }
-        }
-        if (count == 0) {
-            return 0;
-        }
-        long written = Posix.writev(fd, iovecs, count);
-        Reference.reachabilityFence(srcs);
-        long left = written;
-        for (int i = offset; i < offset + length && left > 0; i++) {
-            ByteBuffer src = srcs[i];
-            int step = (int) Math.min(left, src.remaining());
-            src.position(src.position() + step);
-            left -= step;
-        }
-        return written;
+        return reactor.io().write(fd, srcs, offset, length);
     }
 
     @Override
     public long transferFrom(FileChannel file, long position, long count) throws IOException {
         ensureOpen();
-        int fileFd = NativeMemory.fileDescriptor(file);
-        if (fileFd < 0) {
-            // Not a plain file channel: the JDK copies through its own buffer into our write.
-            return file.transferTo(position, count, asChannel());
-        }
-        long offset = reactor.scratchAddress();
-        NativeMemory.putLong(offset, position);
-        long sent = Posix.sendfile(fd, fileFd, offset, Math.min(count, MAX_SENDFILE));
-        Reference.reachabilityFence(file);
-        return sent;
+        return reactor.io().transferFrom(fd, file, position, count, asChannel());
     }
 
     private WritableByteChannel asChannel() {

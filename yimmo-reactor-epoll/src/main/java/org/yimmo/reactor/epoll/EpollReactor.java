@@ -28,6 +28,7 @@ import org.yimmo.core.reactor.ReactorOptions;
 import org.yimmo.core.timer.TimerWheel;
 import org.yimmo.posix.NativeMemory;
 import org.yimmo.posix.Posix;
+import org.yimmo.posix.SocketIo;
 
 /**
  * The reactor on Linux epoll(7), level-triggered, on raw descriptors.
@@ -48,10 +49,6 @@ final class EpollReactor implements Reactor {
     private static final int MAX_EVENTS = 512;
     /** epoll data of the wake-up eventfd: id 0, which no registration gets. */
     private static final int WAKE_ID = 0;
-    /** Bytes of heap buffers copied through native memory per read or write. */
-    static final int COPY_SIZE = 64 * 1024;
-    /** iovecs per writev (Linux's IOV_MAX). */
-    static final int MAX_IOVECS = 1024;
 
     private final LongSupplier clock;
     private final ReactorOptions options;
@@ -80,10 +77,7 @@ final class EpollReactor implements Reactor {
     private final long scratchAddress = NativeMemory.address(scratch);
     private final ByteBuffer socketAddress = NativeMemory.allocate(org.yimmo.posix.SocketAddresses.SIZE);
     private final long socketAddressAddress = NativeMemory.address(socketAddress);
-    private final ByteBuffer iovecs = NativeMemory.allocate(MAX_IOVECS * 16);
-    private final long iovecsAddress = NativeMemory.address(iovecs);
-    private final ByteBuffer copy = NativeMemory.allocate(COPY_SIZE);
-    private final long copyAddress = NativeMemory.address(copy);
+    private final SocketIo io = new SocketIo();
 
     private EpollChannel[] channels = new EpollChannel[1024];
     /** Connections whose interest changed since the last wait (reactor thread only). */
@@ -220,16 +214,11 @@ final class EpollReactor implements Reactor {
         return socketAddressAddress;
     }
 
-    long iovecsAddress() {
-        return iovecsAddress;
-    }
 
-    ByteBuffer copyBuffer() {
-        return copy;
-    }
 
-    long copyAddress() {
-        return copyAddress;
+    /** Socket I/O with this reactor's native buffers; reactor thread only. */
+    SocketIo io() {
+        return io;
     }
 
     // Registrations.

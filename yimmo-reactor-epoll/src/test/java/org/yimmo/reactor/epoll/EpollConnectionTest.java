@@ -15,6 +15,7 @@ import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
 import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.reactor.ReactorOptions;
+import org.yimmo.posix.SocketIo;
 
 /** What the suite does not reach: the native copy paths of heap buffers in gathering writes. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -22,7 +23,7 @@ class EpollConnectionTest {
 
     @Test
     void shouldKeepTheOrderOfHeapBuffersLargerThanTheCopyBufferMixedWithDirectOnes() throws Exception {
-        byte[] expected = new byte[3 * EpollReactor.COPY_SIZE + 12345];
+        byte[] expected = new byte[3 * SocketIo.COPY_SIZE + 12345];
         for (int i = 0; i < expected.length; i++) {
             expected[i] = (byte) (i * 7 + (i >>> 11));
         }
@@ -32,11 +33,11 @@ class EpollConnectionTest {
             Listener listener = reactor.listen(ListenAddress.tcp("127.0.0.1", 0), c -> new ConnectionHandler() {
                 // heap (larger than the copy buffer), direct, heap, direct: a small one, then the rest
                 final ByteBuffer[] parts = {
-                    ByteBuffer.wrap(expected, 0, EpollReactor.COPY_SIZE + 100).slice(),
-                    ByteBuffer.allocateDirect(5000).put(expected, EpollReactor.COPY_SIZE + 100, 5000).flip(),
-                    ByteBuffer.wrap(expected, EpollReactor.COPY_SIZE + 5100, 10).slice(),
-                    ByteBuffer.allocateDirect(expected.length - EpollReactor.COPY_SIZE - 5110)
-                            .put(expected, EpollReactor.COPY_SIZE + 5110, expected.length - EpollReactor.COPY_SIZE - 5110)
+                    ByteBuffer.wrap(expected, 0, SocketIo.COPY_SIZE + 100).slice(),
+                    ByteBuffer.allocateDirect(5000).put(expected, SocketIo.COPY_SIZE + 100, 5000).flip(),
+                    ByteBuffer.wrap(expected, SocketIo.COPY_SIZE + 5100, 10).slice(),
+                    ByteBuffer.allocateDirect(expected.length - SocketIo.COPY_SIZE - 5110)
+                            .put(expected, SocketIo.COPY_SIZE + 5110, expected.length - SocketIo.COPY_SIZE - 5110)
                             .flip(),
                 };
 

@@ -27,7 +27,8 @@ import org.yimmo.posix.SocketAddresses;
  * so no other thread can race a reuse of its number.
  *
  * <p>Direct buffers are read and written in place (address + position); heap buffers go through
- * the reactor's native copy buffer, at most {@link KqueueReactor#COPY_SIZE} bytes per call.
+ * the reactor's native copy buffer, at most {@link org.yimmo.posix.SocketIo#COPY_SIZE} bytes per
+ * call (SocketIo does the I/O for both native backends).
  * Interest follows the select backend: the read filter is enabled unless reading is paused or
  * at end of stream (then EV_DISABLE: a disabled filter reports nothing, not even EV_EOF, so the
  * loop cannot spin), the write filter is added with EV_ONESHOT per request, and the kernel
@@ -50,8 +51,6 @@ final class KqueueConnection implements Connection, KqueueReactor.KqueueChannel 
     private static final int READ_NONE = 0;
     private static final int READ_ENABLED = 1;
     private static final int READ_DISABLED = 2;
-    /** Linux sends at most this much per sendfile call. */
-    private static final long MAX_SENDFILE = 0x7ffff000L;
 
     private final KqueueReactor reactor;
     private final int fd;
@@ -186,118 +185,30 @@ final class KqueueConnection implements Connection, KqueueReactor.KqueueChannel 
         if (dst.isReadOnly()) {
             throw new ReadOnlyBufferException();
         }
-        int position = dst.position();
-        int remaining = dst.limit() - position;
-        if (remaining == 0) {
-            return 0;
+        int n = reactor.io().read(fd, dst);
+        if (n < 0) {
+            setBits(INPUT_SHUTDOWN);
+            updateInterest();
         }
-        long n;
-        if (dst.isDirect()) {
-            n = Posix.read(fd, NativeMemory.address(dst) + position, remaining);
-            Reference.reachabilityFence(dst);
-        } else {
-            n = Posix.read(fd, reactor.copyAddress(), Math.min(remaining, KqueueReactor.COPY_SIZE));
-            if (n > 0) {
-                dst.put(position, reactor.copyBuffer(), 0, (int) n);
-            }
-        }
-        if (n > 0) {
-            dst.position(position + (int) n);
-            return (int) n;
-        }
-        if (n == Posix.WOULD_BLOCK) {
-            return 0;
-        }
-        setBits(INPUT_SHUTDOWN);
-        updateInterest();
-        return -1;
+        return n;
     }
 
     @Override
     public int write(ByteBuffer src) throws IOException {
         ensureOpen();
-        int position = src.position();
-        int remaining = src.limit() - position;
-        if (remaining == 0) {
-            return 0;
-        }
-        long n;
-        if (src.isDirect()) {
-            n = Posix.write(fd, NativeMemory.address(src) + position, remaining);
-            Reference.reachabilityFence(src);
-        } else {
-            int chunk = Math.min(remaining, KqueueReactor.COPY_SIZE);
-            reactor.copyBuffer().put(0, src, position, chunk);
-            n = Posix.write(fd, reactor.copyAddress(), chunk);
-        }
-        src.position(position + (int) n);
-        return (int) n;
+        return reactor.io().write(fd, src);
     }
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         ensureOpen();
-        long iovecs = reactor.iovecsAddress();
-        long copyAddress = reactor.copyAddress();
-        ByteBuffer copy = reactor.copyBuffer();
-        int copied = 0;
-        int count = 0;
-        for (int i = offset; i < offset + length && count < KqueueReactor.MAX_IOVECS; i++) {
-            ByteBuffer src = srcs[i];
-            int remaining = src.remaining();
-            if (remaining == 0) {
-                continue;
-            }
-            long base;
-            boolean truncated = false;
-            if (src.isDirect()) {
-                base = NativeMemory.address(src) + src.position();
-            } else {
-                int room = KqueueReactor.COPY_SIZE - copied;
-                if (room == 0) {
-                    break;
-                }
-                truncated = remaining > room;
-                remaining = Math.min(remaining, room);
-                copy.put(copied, src, src.position(), remaining);
-                base = copyAddress + copied;
-                copied += remaining;
-            }
-            NativeMemory.putLong(iovecs + 16L * count, base);
-            NativeMemory.putLong(iovecs + 16L * count + 8, remaining);
-            count++;
-            if (truncated) {
-                break; // the rest of this buffer must go before anything after it
-            }
-        }
-        if (count == 0) {
-            return 0;
-        }
-        long written = Posix.writev(fd, iovecs, count);
-        Reference.reachabilityFence(srcs);
-        long left = written;
-        for (int i = offset; i < offset + length && left > 0; i++) {
-            ByteBuffer src = srcs[i];
-            int step = (int) Math.min(left, src.remaining());
-            src.position(src.position() + step);
-            left -= step;
-        }
-        return written;
+        return reactor.io().write(fd, srcs, offset, length);
     }
 
     @Override
     public long transferFrom(FileChannel file, long position, long count) throws IOException {
         ensureOpen();
-        int fileFd = NativeMemory.fileDescriptor(file);
-        if (fileFd < 0) {
-            // Not a plain file channel: the JDK copies through its own buffer into our write.
-            return file.transferTo(position, count, asChannel());
-        }
-        long offset = reactor.scratchAddress();
-        NativeMemory.putLong(offset, position);
-        long sent = Posix.sendfile(fd, fileFd, offset, Math.min(count, MAX_SENDFILE));
-        Reference.reachabilityFence(file);
-        return sent;
+        return reactor.io().transferFrom(fd, file, position, count, asChannel());
     }
 
     private WritableByteChannel asChannel() {

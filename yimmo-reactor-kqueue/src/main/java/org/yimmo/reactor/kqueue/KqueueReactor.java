@@ -27,6 +27,7 @@ import org.yimmo.core.reactor.ReactorOptions;
 import org.yimmo.core.timer.TimerWheel;
 import org.yimmo.posix.NativeMemory;
 import org.yimmo.posix.Posix;
+import org.yimmo.posix.SocketIo;
 import org.yimmo.posix.SocketAddresses;
 
 /**
@@ -56,10 +57,6 @@ final class KqueueReactor implements Reactor {
     static final int MAX_EVENTS = 512;
     /** udata of the wake-up event: id 0, which no registration gets. */
     private static final int WAKE_ID = 0;
-    /** Bytes of heap buffers copied through native memory per read or write. */
-    static final int COPY_SIZE = 64 * 1024;
-    /** iovecs per writev (IOV_MAX is 1024 on Linux, macOS and FreeBSD). */
-    static final int MAX_IOVECS = 1024;
 
     private final LongSupplier clock;
     private final ReactorOptions options;
@@ -97,10 +94,7 @@ final class KqueueReactor implements Reactor {
     private final long scratchAddress = NativeMemory.address(scratch);
     private final ByteBuffer socketAddress = NativeMemory.allocate(SocketAddresses.SIZE);
     private final long socketAddressAddress = NativeMemory.address(socketAddress);
-    private final ByteBuffer iovecs = NativeMemory.allocate(MAX_IOVECS * 16);
-    private final long iovecsAddress = NativeMemory.address(iovecs);
-    private final ByteBuffer copy = NativeMemory.allocate(COPY_SIZE);
-    private final long copyAddress = NativeMemory.address(copy);
+    private final SocketIo io = new SocketIo();
 
     private KqueueChannel[] channels = new KqueueChannel[1024];
     private int nextId = 1;
@@ -280,16 +274,11 @@ final class KqueueReactor implements Reactor {
         return socketAddressAddress;
     }
 
-    long iovecsAddress() {
-        return iovecsAddress;
-    }
 
-    ByteBuffer copyBuffer() {
-        return copy;
-    }
 
-    long copyAddress() {
-        return copyAddress;
+    /** Socket I/O with this reactor's native buffers; reactor thread only. */
+    SocketIo io() {
+        return io;
     }
 
     // Registrations and changes.
