@@ -105,7 +105,7 @@ public final class HttpResponse {
         if (code < 200) {
             throw new IllegalArgumentException("interim (1xx) responses are sent by the server: " + code);
         }
-        BytePipe p = context.pipes.acquire();
+        BytePipe p = pipe != null ? pipe : context.pipes.acquire(); // one left by resetIfUncommitted
         status = code;
         started = true;
         noBody = code == 204 || code == 304 || exchange.request().method() == HttpMethod.HEAD;
@@ -389,6 +389,34 @@ public final class HttpResponse {
      */
     public boolean sendsBody() {
         return !noBody;
+    }
+
+    /**
+     * Takes back a started response whose head is not committed yet (status, headers, length),
+     * so that another can be started in its place: an error response instead of one that turned
+     * out to be wrong before any byte went out.
+     *
+     * @return false when the head is already committed or the response ended: nothing can be
+     *     taken back then
+     */
+    public boolean resetIfUncommitted() {
+        if (committed || ended) {
+            return false;
+        }
+        BytePipe p = pipe;
+        if (p != null) {
+            p.unstage(); // start() reuses the pipe
+        }
+        status = 0;
+        started = false;
+        chunked = false;
+        noBody = false;
+        closeRequested = false;
+        dateGiven = false;
+        serverGiven = false;
+        contentLength = -1;
+        bodyWritten = 0;
+        return true;
     }
 
     /** Whether the head has been committed (handed to the connection). */

@@ -43,4 +43,24 @@ class HttpSmokeTest {
             workers.shutdownNow();
         }
     }
+
+    @Test
+    void anUncommittedResponseCanBeTakenBackAndReplaced() throws Exception {
+        HttpHandler changesItsMind = exchange -> {
+            HttpResponse response = exchange.response();
+            response.start(200).header("X-First", "yes").contentLength(5);
+            boolean reset = response.resetIfUncommitted();
+            response.send(503, "text/plain", ByteBuffer.wrap(("reset " + reset).getBytes()));
+            assertEquals(false, response.resetIfUncommitted(), "ended: nothing to take back");
+        };
+        try (TestServer server = TestServer.start(changesItsMind); RawHttpClient client = server.connect()) {
+            client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /again HTTP/1.1\r\nHost: x\r\n\r\n");
+            for (int i = 0; i < 2; i++) { // the reused pipe serves the next request cleanly too
+                RawHttpClient.Response response = client.read();
+                assertEquals(503, response.status());
+                assertEquals(null, response.header("x-first"));
+                assertEquals("reset true", response.text());
+            }
+        }
+    }
 }

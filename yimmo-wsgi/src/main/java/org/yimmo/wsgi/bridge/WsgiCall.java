@@ -235,6 +235,12 @@ final class WsgiCall {
             commitHead();
         }
         HttpResponse response = exchange.response();
+        long declared = response.contentLength();
+        if (declared >= 0 && response.sendsBody() && !response.isCommitted() && size > declared) {
+            // Nothing has gone out yet: the client can still get a proper 500.
+            throw new BadResponse("the application's first body chunk (" + size
+                    + " bytes) is longer than its Content-Length " + declared);
+        }
         ByteBuffer buffer = out.buffer();
         for (long sent = 0; sent < size; ) {
             int n = (int) Math.min(size - sent, buffer.capacity());
@@ -396,7 +402,7 @@ final class WsgiCall {
         LOG.error("{}: {}{}", describe(exchange), reason, traceback, cause instanceof PythonException ? null : cause);
         HttpResponse response = exchange.response();
         handedBack = true;
-        if (response.isCommitted() || committed) {
+        if (response.isCommitted() || !response.resetIfUncommitted()) {
             logAccess(response.status(), response);
             exchange.abort(); // the head is out: the client can only learn of the failure by the close
             return;
