@@ -109,6 +109,17 @@ public final class SocketAddresses {
         throw new IOException("unsupported address family " + family);
     }
 
+    /**
+     * The address {@code fd} is bound to ({@code getsockname}), decoded through {@code memory}
+     * (at least {@link #SIZE} + 8 bytes, native: the length goes after the address).
+     */
+    public static SocketAddress localAddress(int fd, ByteBuffer memory) throws IOException {
+        long base = NativeMemory.address(memory);
+        NativeMemory.putInt(base + SIZE, SIZE);
+        Posix.getsockname(fd, base, base + SIZE);
+        return decode(memory, memory.getInt(SIZE));
+    }
+
     /** True for 0.0.0.0 and ::, whose accepted connections each have their own local address. */
     public static boolean isWildcard(SocketAddress address) {
         return address instanceof InetSocketAddress inet && inet.getAddress() != null

@@ -1,12 +1,8 @@
 package org.yimmo.reactor.kqueue;
 
 import java.io.IOException;
-import java.lang.ref.Reference;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +16,7 @@ import org.yimmo.core.net.Listener;
 import org.yimmo.core.net.ProtocolFactory;
 import org.yimmo.core.timer.TimerTask;
 import org.yimmo.posix.NativeIoException;
+import org.yimmo.posix.ListeningSocket;
 import org.yimmo.posix.NativeMemory;
 import org.yimmo.posix.Posix;
 import org.yimmo.posix.SocketAddresses;
@@ -75,87 +72,9 @@ final class KqueueListener implements Listener, KqueueReactor.KqueueChannel {
     /** Binds or adopts the socket on the calling thread, so errors surface to the caller. */
     static KqueueListener bind(KqueueReactor reactor, ListenAddress address, ProtocolFactory protocol)
             throws IOException {
-        ByteBuffer memory = NativeMemory.allocate(SocketAddresses.SIZE + 16);
-        long base = NativeMemory.address(memory);
-        long lengthPointer = base + SocketAddresses.SIZE;
-        long option = lengthPointer + 8;
-        try {
-            if (address instanceof ListenAddress.Inherited inherited) {
-                return adopt(reactor, inherited, protocol, memory);
-            }
-            SocketAddress target;
-            Path ownedSocketFile = null;
-            if (address instanceof ListenAddress.Tcp tcp) {
-                target = tcp.toSocketAddress();
-                if (((InetSocketAddress) target).isUnresolved()) {
-                    throw new IOException("cannot listen on " + address + ": unknown host " + tcp.host());
-                }
-            } else {
-                Path path = ((ListenAddress.Unix) address).path();
-                removeStaleSocket(path);
-                target = UnixDomainSocketAddress.of(path);
-                ownedSocketFile = path;
-            }
-            int length = SocketAddresses.encode(target, memory);
-            int fd = Posix.socket(SocketAddresses.family(target), Posix.SOCK_STREAM | Posix.SOCK_NONBLOCK | Posix.SOCK_CLOEXEC);
-            try {
-                if (ownedSocketFile == null) {
-                    Posix.setIntOption(fd, Posix.SOL_SOCKET, Posix.SO_REUSEADDR, 1, option);
-                }
-                Posix.bind(fd, base, length);
-                Posix.listen(fd, BACKLOG);
-                SocketAddress local = ownedSocketFile != null ? target : localAddress(fd, memory);
-                return new KqueueListener(reactor, address, fd, protocol, local, ownedSocketFile);
-            } catch (IOException | RuntimeException e) {
-                Posix.close(fd);
-                throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
-            }
-        } finally {
-            Reference.reachabilityFence(memory);
-        }
-    }
-
-    /** A descriptor from the parent: checked to be a listening socket, then used as it is. */
-    private static KqueueListener adopt(KqueueReactor reactor, ListenAddress.Inherited inherited, ProtocolFactory protocol,
-            ByteBuffer memory) throws IOException {
-        int fd = inherited.fd();
-        long option = NativeMemory.address(memory) + SocketAddresses.SIZE + 8;
-        try {
-            if (Posix.getIntOption(fd, Posix.SOL_SOCKET, Posix.SO_ACCEPTCONN, option) == 0) {
-                throw new IOException("not listening");
-            }
-            Posix.makeNonBlockingAndCloseOnExec(fd);
-            return new KqueueListener(reactor, inherited, fd, protocol, localAddress(fd, memory), null);
-        } catch (IOException e) {
-            throw new IOException(inherited + " is not a listening socket: " + e.getMessage(), e);
-        }
-    }
-
-    private static SocketAddress localAddress(int fd, ByteBuffer memory) throws IOException {
-        long base = NativeMemory.address(memory);
-        NativeMemory.putInt(base + SocketAddresses.SIZE, SocketAddresses.SIZE);
-        Posix.getsockname(fd, base, base + SocketAddresses.SIZE);
-        return SocketAddresses.decode(memory, memory.getInt(SocketAddresses.SIZE));
-    }
-
-    /** A socket file nobody accepts on is left over from a dead server; a live one is an error. */
-    private static void removeStaleSocket(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        if (Files.isRegularFile(path) || Files.isDirectory(path)) {
-            throw new IOException("cannot listen on unix:" + path + ": a file that is not a socket is in the way");
-        }
-        boolean live;
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            live = probe.isConnected();
-        } catch (IOException refused) {
-            live = false;
-        }
-        if (live) {
-            throw new IOException("cannot listen on unix:" + path + ": another process is listening there");
-        }
-        Files.deleteIfExists(path);
+        ListeningSocket socket = ListeningSocket.open(address, BACKLOG);
+        return new KqueueListener(reactor, address, socket.fd(), protocol, socket.localAddress(),
+                socket.ownedSocketFile());
     }
 
     /** Enters the table and queues its read filter; reactor thread. */
@@ -226,7 +145,7 @@ final class KqueueListener implements Listener, KqueueReactor.KqueueChannel {
         KqueueConnection connection;
         try {
             SocketAddress remote = SocketAddresses.decode(peer, peerLength);
-            SocketAddress local = wildcard ? localAddress(accepted, reactor.socketAddress()) : localAddress;
+            SocketAddress local = wildcard ? SocketAddresses.localAddress(accepted, reactor.socketAddress()) : localAddress;
             connection = new KqueueConnection(reactor, accepted, remote, local);
         } catch (IOException | RuntimeException e) {
             log.debug("dropping a connection on {} that failed at once: {}", address, e.getMessage());
