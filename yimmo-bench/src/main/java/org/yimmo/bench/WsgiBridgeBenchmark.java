@@ -93,7 +93,7 @@ public class WsgiBridgeBenchmark {
             Files.writeString(dir.resolve("bench_hello.py"), APP);
             PythonInstallation python = new PythonLocator().locate(null); // VIRTUAL_ENV, else python3 on PATH
             System.out.println("# python: " + python);
-            server = WsgiServer.start(new WsgiServer.Options(python, "bench_hello", "app", "127.0.0.1", 0,
+            server = WsgiServer.start(new WsgiServer.Options(python, "bench_hello", "app", "127.0.0.1:0", "127.0.0.1",
                     "select", 1, 1, "", IDLE, List.of(dir)));
             client = new Client(server.address());
         }

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.core.config.CommandLine;
@@ -18,6 +19,7 @@ import org.yimmo.core.config.HelpText;
 import org.yimmo.core.config.Setting;
 import org.yimmo.core.log.SimpleLoggerSetup;
 import org.yimmo.core.reactor.ReactorSelectionException;
+import org.yimmo.wsgi.manager.ManagerLink;
 import org.yimmo.wsgi.python.PythonException;
 import org.yimmo.wsgi.python.PythonInstallation;
 import org.yimmo.wsgi.python.PythonLocator;
@@ -31,7 +33,6 @@ import org.yimmo.wsgi.python.PythonSetupException;
 public final class WsgiMain {
 
     static final String USAGE = "Usage: yimmo-wsgi [OPTIONS] WSGI_MODULE:WSGI_APP";
-    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
     private static final List<Setting<?>> SETTINGS = WsgiSettings.all();
 
     private WsgiMain() {
@@ -75,10 +76,19 @@ public final class WsgiMain {
         if (log.isDebugEnabled()) {
             config.describe().forEach(line -> log.debug("setting {}", line));
         }
-        if (config.get(WsgiSettings.NO_PROC) > 1) {
-            err.println("yimmo-wsgi: --no-proc above 1 (the process manager) is not available yet; use 1");
-            return ConfigException.EXIT_USAGE;
+        ManagerLink managerLink;
+        try {
+            managerLink = ManagerLink.fromEnvironment(env);
+        } catch (IOException | RuntimeException e) {
+            err.println("yimmo-wsgi: cannot use the control pipe from the process manager: " + e);
+            return 1;
         }
+        if (managerLink == null && config.get(WsgiSettings.NO_PROC) > 1) {
+            return ManagerMain.run(config, env, out, err);
+        }
+        String listen = managerLink != null
+                ? "fd://" + env.get(ManagerLink.LISTEN_FD_ENV)
+                : config.get(CoreSettings.BIND) + ":" + config.get(CoreSettings.PORT);
         AccessLog accessLog = null;
         if (config.find(WsgiSettings.ACCESS_LOG).isPresent()) {
             ConfigValue<java.nio.file.Path> where = config.value(WsgiSettings.ACCESS_LOG);
@@ -95,7 +105,7 @@ public final class WsgiMain {
             PythonInstallation python = new PythonLocator(env).locate(config.find(WsgiSettings.PYTHON).orElse(null));
             server = WsgiServer.start(new WsgiServer.Options(python,
                     config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP),
-                    config.get(CoreSettings.BIND), config.get(CoreSettings.PORT), config.get(CoreSettings.REACTOR),
+                    listen, config.get(CoreSettings.BIND), config.get(CoreSettings.REACTOR),
                     config.get(WsgiSettings.NO_THREADS), config.get(WsgiSettings.NO_PROC),
                     config.find(WsgiSettings.SCRIPT_NAME).orElse(""), config.get(CoreSettings.IDLE_TIMEOUT),
                     config.find(WsgiSettings.PYTHONPATH).orElse(List.of())),
@@ -114,13 +124,18 @@ public final class WsgiMain {
             err.println("yimmo-wsgi: " + e.getMessage());
             return 1;
         }
+        Duration grace = config.get(WsgiSettings.GRACEFUL_TIMEOUT);
         AccessLog openedLog = accessLog;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping: finishing requests in progress (at most {} s)", SHUTDOWN_GRACE.toSeconds());
-            server.shutdown(SHUTDOWN_GRACE);
+            log.info("stopping: finishing requests in progress (at most {} s)", grace.toSeconds());
+            server.shutdown(grace);
             closeQuietly(openedLog);
             log.info("yimmo-wsgi stopped");
         }, "yimmo-shutdown"));
+        if (managerLink != null) {
+            serveAsWorker(config, server, managerLink);
+            return -1;
+        }
         String url = "http://" + server.address().getAddress().getHostAddress() + ":" + server.address().getPort() + "/";
         log.info("serving {}:{} with {} worker thread(s) on the {} reactor",
                 config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP),
@@ -128,6 +143,44 @@ public final class WsgiMain {
         out.println("yimmo-wsgi " + Version.VERSION + " listening on " + url);
         out.flush();
         return -1;
+    }
+
+    /**
+     * A worker process of the manager: tells it the worker is ready, then keeps the heartbeat and
+     * the {@code --max-requests} and {@code --timeout} watch. SIGINT is left to the manager (a
+     * terminal's Ctrl-C reaches the whole process group): it answers with SIGTERM.
+     */
+    private static void serveAsWorker(Config config, WsgiServer server, ManagerLink link) {
+        Logger log = LoggerFactory.getLogger(WsgiMain.class);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> log.debug("SIGINT left to the manager"));
+        int jitter = config.get(WsgiSettings.MAX_REQUESTS_JITTER);
+        long maxRequests = config.get(WsgiSettings.MAX_REQUESTS) == 0 ? 0
+                : config.get(WsgiSettings.MAX_REQUESTS) + (jitter == 0 ? 0 : ThreadLocalRandom.current().nextInt(jitter + 1));
+        Watchdog.Supervisor supervisor = new Watchdog.Supervisor() {
+            @Override
+            public boolean heartbeat() {
+                return link.alive() && link.managerAlive();
+            }
+
+            @Override
+            public void retire(long served) {
+                link.retire(served);
+            }
+
+            @Override
+            public void stuck(int slot, long seconds) {
+                link.stuck(slot, seconds);
+            }
+        };
+        new Watchdog(server, supervisor, maxRequests, config.get(WsgiSettings.TIMEOUT),
+                () -> new Thread(() -> System.exit(0), "yimmo-orphaned").start()).start();
+        log.info("worker (pid {}) serving {}:{} with {} thread(s) on the {} reactor", ProcessHandle.current().pid(),
+                config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP), config.get(WsgiSettings.NO_THREADS),
+                server.reactorName());
+        if (!link.ready()) {
+            log.warn("the process manager is gone: stopping");
+            new Thread(() -> System.exit(0), "yimmo-orphaned").start();
+        }
     }
 
     /**

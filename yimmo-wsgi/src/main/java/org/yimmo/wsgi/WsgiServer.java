@@ -7,6 +7,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,22 +51,29 @@ public final class WsgiServer implements AutoCloseable {
     private final HttpServer http;
     private final WorkQueue<HttpExchange> queue;
     private final List<Thread> workers;
+    private final WorkerActivity activity;
+    private final long[] pythonThreadIdents;
 
     private WsgiServer(PythonRuntime runtime, Reactor reactor, Thread reactorThread, HttpServer http,
-            WorkQueue<HttpExchange> queue, List<Thread> workers) {
+            WorkQueue<HttpExchange> queue, List<Thread> workers, WorkerActivity activity, long[] pythonThreadIdents) {
         this.runtime = runtime;
         this.reactor = reactor;
         this.reactorThread = reactorThread;
         this.http = http;
         this.queue = queue;
         this.workers = workers;
+        this.activity = activity;
+        this.pythonThreadIdents = pythonThreadIdents;
     }
 
     /**
-     * What a worker process needs to know. {@code pythonPath}: directories put in front of the
-     * working directory on {@code sys.path} before the import (gunicorn's {@code --pythonpath}).
+     * What a worker process needs to know. {@code listen}: the address to listen on, as
+     * {@link org.yimmo.core.net.ListenAddress} text ({@code host:port}, or {@code fd://3} for a
+     * socket inherited from the process manager); {@code serverName}: the environ's SERVER_NAME.
+     * {@code pythonPath}: directories put in front of the working directory on {@code sys.path}
+     * before the import (gunicorn's {@code --pythonpath}).
      */
-    public record Options(PythonInstallation python, String module, String app, String bind, int port,
+    public record Options(PythonInstallation python, String module, String app, String listen, String serverName,
             String reactor, int threads, int processes, String scriptName, Duration idleTimeout,
             List<Path> pythonPath) {
         public Options {
@@ -94,13 +105,13 @@ public final class WsgiServer implements AutoCloseable {
             dispatcher.queue = queue;
             HttpServer http = HttpServer.builder()
                     .reactor(reactor)
-                    .listen(options.bind() + ":" + options.port())
+                    .listen(options.listen())
                     .idleTimeout(options.idleTimeout())
                     .handler(dispatcher::dispatch)
                     .start();
             InetSocketAddress bound = (InetSocketAddress) http.localAddresses().get(0);
             BridgeModule.Options bridgeOptions = new BridgeModule.Options(options.threads(), options.processes(),
-                    options.scriptName(), options.bind(), bound.getPort(), "yimmo-wsgi/" + Version.VERSION,
+                    options.scriptName(), options.serverName(), bound.getPort(), "yimmo-wsgi/" + Version.VERSION,
                     reactor.backend());
             // Imports run on python-main, the thread Python calls main: an app may install signal handlers.
             BridgeModule bridge = runtime.callOnMainThread(rt -> {
@@ -109,9 +120,11 @@ public final class WsgiServer implements AutoCloseable {
                 return installed;
             });
             bridge.accessLog(accessLog);
-            List<Thread> workers = startWorkers(runtime, bridge, queue, options.threads());
+            WorkerActivity activity = new WorkerActivity(options.threads());
+            long[] pythonThreadIdents = new long[options.threads()];
+            List<Thread> workers = startWorkers(new WorkerContext(runtime, bridge, queue, activity, pythonThreadIdents));
             Thread reactorThread = reactor.start("yimmo-server");
-            return new WsgiServer(runtime, reactor, reactorThread, http, queue, workers);
+            return new WsgiServer(runtime, reactor, reactorThread, http, queue, workers, activity, pythonThreadIdents);
         } catch (IOException | RuntimeException | Error e) {
             if (reactor != null) {
                 reactor.close();
@@ -148,29 +161,96 @@ public final class WsgiServer implements AutoCloseable {
         shutdown(Duration.ofSeconds(5));
     }
 
-    private static List<Thread> startWorkers(PythonRuntime runtime, BridgeModule bridge,
-            WorkQueue<HttpExchange> queue, int count) {
-        ReentrantLock gilGate = new ReentrantLock(true);
+    /** Requests finished so far, by every worker thread. */
+    public long requestsServed() {
+        return activity.served();
+    }
+
+    /**
+     * The worker thread whose request has been in the application longest, if that is longer
+     * than {@code limit}; else -1.
+     */
+    public int stuckWorker(Duration limit) {
+        return activity.stuckSlot(System.nanoTime(), limit.toNanos());
+    }
+
+    /** How long worker {@code slot}'s current request has been in the application. */
+    public Duration busyTime(int slot) {
+        return Duration.ofNanos(activity.busyNanos(slot, System.nanoTime()));
+    }
+
+    /**
+     * The Python stack of worker {@code slot}, formatted as a traceback, for the log before a
+     * stuck worker is replaced. Taken on a thread of its own, which needs the GIL: CPython hands
+     * it over from a thread running Python code within its switch interval, but not from one
+     * blocked in native code that holds it, so this gives up after {@code wait}.
+     *
+     * @return the stack; empty if that thread runs no Python now; null if the GIL did not come
+     */
+    public String pythonStack(int slot, Duration wait) {
+        CompletableFuture<String> stack = new CompletableFuture<>();
+        Thread dumper = new Thread(() -> {
+            try {
+                PythonThread python = runtime.attachCurrentThread();
+                try {
+                    stack.complete(python.withGil(() ->
+                            runtime.evalString("yimmo", "_thread_stack(" + pythonThreadIdents[slot] + ")")));
+                } finally {
+                    python.detach();
+                }
+            } catch (RuntimeException e) {
+                stack.completeExceptionally(e);
+            }
+        }, "yimmo-stack-dump");
+        dumper.setDaemon(true);
+        dumper.start();
+        try {
+            return stack.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (ExecutionException e) {
+            return "(the stack could not be read: " + e.getCause() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** What every worker thread shares. */
+    private record WorkerContext(PythonRuntime runtime, BridgeModule bridge, WorkQueue<HttpExchange> queue,
+            WorkerActivity activity, long[] pythonThreadIdents, ReentrantLock gilGate) {
+        WorkerContext(PythonRuntime runtime, BridgeModule bridge, WorkQueue<HttpExchange> queue,
+                WorkerActivity activity, long[] pythonThreadIdents) {
+            this(runtime, bridge, queue, activity, pythonThreadIdents, new ReentrantLock(true));
+        }
+    }
+
+    private static List<Thread> startWorkers(WorkerContext context) {
+        int count = context.pythonThreadIdents().length;
         List<Thread> threads = new ArrayList<>(count);
         for (int slot = 0; slot < count; slot++) {
             int workerSlot = slot;
             // A main thread's stack: CPython 3.10 recurses on the C stack for every Python call.
-            Thread thread = new Thread(null, () -> work(runtime, bridge, queue, gilGate, workerSlot),
-                    "yimmo-worker-" + slot, WORKER_STACK_BYTES);
+            Thread thread = new Thread(null, () -> work(context, workerSlot), "yimmo-worker-" + slot,
+                    WORKER_STACK_BYTES);
             thread.start();
             threads.add(thread);
         }
         return threads;
     }
 
-    private static void work(PythonRuntime runtime, BridgeModule bridge, WorkQueue<HttpExchange> queue,
-            ReentrantLock gilGate, int slot) {
+    private static void work(WorkerContext context, int slot) {
+        PythonRuntime runtime = context.runtime();
+        WorkQueue<HttpExchange> queue = context.queue();
+        WorkerActivity activity = context.activity();
+        ReentrantLock gilGate = context.gilGate();
         PythonThread python = runtime.attachCurrentThread();
         try {
             python.acquire();
             BridgeModule.Worker worker;
             try {
-                worker = bridge.newWorker(python, slot);
+                worker = context.bridge().newWorker(python, slot);
+                context.pythonThreadIdents()[slot] = runtime.evalLong("yimmo", "threading.get_ident()");
             } finally {
                 python.release();
             }
@@ -182,10 +262,12 @@ public final class WsgiServer implements AutoCloseable {
                     gilGate.unlock();
                 }
                 try {
-                    worker.serve(exchange);
-                    for (int served = 1; served < BURST && (exchange = queue.poll()) != null; served++) {
+                    int served = 0;
+                    do {
+                        activity.begin(slot, System.nanoTime());
                         worker.serve(exchange);
-                    }
+                        activity.end(slot);
+                    } while (++served < BURST && (exchange = queue.poll()) != null);
                 } finally {
                     python.release();
                 }

@@ -1,6 +1,7 @@
 package org.yimmo.wsgi;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.yimmo.core.config.CoreSettings;
@@ -97,13 +98,70 @@ public final class WsgiSettings {
             .envDescription("access log file, - for stdout (off when unset)")
             .build();
 
+    public static final Setting<Duration> GRACEFUL_TIMEOUT = Setting.builder("graceful timeout",
+                    Parsers.positiveSeconds())
+            .longOption("--graceful-timeout")
+            .env("YIMMO_WSGI_GRACEFUL_TIMEOUT")
+            .yaml("wsgi.graceful_timeout")
+            .defaultValue("30")
+            .metavar("SECONDS")
+            .description("On SIGTERM, SIGINT or a reload, how long requests in progress may take to finish")
+            .envDescription("seconds requests in progress may take to finish when stopping")
+            .build();
+
+    public static final Setting<Duration> TIMEOUT = Setting.builder("timeout", Parsers.secondsOrZero())
+            .longOption("--timeout")
+            .env("YIMMO_WSGI_TIMEOUT")
+            .yaml("wsgi.timeout")
+            .defaultValue("30")
+            .metavar("SECONDS")
+            .description("A request in the application longer than this gets its worker process replaced "
+                    + "(its Python stack logged first); 0: never")
+            .envDescription("seconds a request may stay in the application before its worker is replaced")
+            .build();
+
+    public static final Setting<Integer> MAX_REQUESTS = Setting.builder("max requests",
+                    Parsers.integer(0, Integer.MAX_VALUE))
+            .longOption("--max-requests")
+            .env("YIMMO_WSGI_MAX_REQUESTS")
+            .yaml("wsgi.max_requests")
+            .defaultValue("0")
+            .metavar("N")
+            .description("Replace a worker process gracefully after it served N requests; 0: never")
+            .envDescription("requests after which a worker process is replaced (0: never)")
+            .build();
+
+    public static final Setting<Integer> MAX_REQUESTS_JITTER = Setting.builder("max requests jitter",
+                    Parsers.integer(0, Integer.MAX_VALUE))
+            .longOption("--max-requests-jitter")
+            .env("YIMMO_WSGI_MAX_REQUESTS_JITTER")
+            .yaml("wsgi.max_requests_jitter")
+            .defaultValue("0")
+            .metavar("N")
+            .description("Add a random 0..N to each worker's --max-requests, so workers do not restart together")
+            .envDescription("random extra requests per worker before it is replaced")
+            .build();
+
+    public static final Setting<Integer> MAX_FAILED_STARTS = Setting.builder("max failed starts",
+                    Parsers.integer(1, 1000))
+            .longOption("--max-failed-starts")
+            .env("YIMMO_WSGI_MAX_FAILED_STARTS")
+            .yaml("wsgi.max_failed_starts")
+            .defaultValue("5")
+            .metavar("N")
+            .description("With --no-proc above 1: give up (exit 1) after N worker processes in a row die "
+                    + "before they are ready")
+            .envDescription("worker processes in a row that may fail to start before the manager gives up")
+            .build();
+
     private WsgiSettings() {
     }
 
     /** Every setting of the command, in the order the help lists them. */
     public static List<Setting<?>> all() {
         List<Setting<?>> all = new ArrayList<>(CoreSettings.ALL);
-        all.addAll(List.of(NO_PROC, NO_THREADS, MODULE, APP, PYTHON, PYTHONPATH, SCRIPT_NAME, ACCESS_LOG));
+        all.addAll(List.of(NO_PROC, NO_THREADS, MODULE, APP, PYTHON, PYTHONPATH, SCRIPT_NAME, ACCESS_LOG,
+                GRACEFUL_TIMEOUT, TIMEOUT, MAX_REQUESTS, MAX_REQUESTS_JITTER, MAX_FAILED_STARTS));
         return List.copyOf(all);
     }
 

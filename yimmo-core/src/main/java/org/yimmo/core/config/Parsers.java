@@ -72,10 +72,19 @@ public final class Parsers {
      * becomes a zero duration.
      */
     public static ValueParser<Duration> positiveSeconds() {
-        return ValueParser.of("a number of seconds greater than 0, such as 5 or 2.5", text -> {
+        return seconds("a number of seconds greater than 0, such as 5 or 2.5", 1);
+    }
+
+    /** As {@link #positiveSeconds()}, and 0 too: for limits where 0 means "none". */
+    public static ValueParser<Duration> secondsOrZero() {
+        return seconds("a number of seconds, such as 30 or 2.5, or 0 for none", 0);
+    }
+
+    private static ValueParser<Duration> seconds(String expectation, int lowestSign) {
+        return ValueParser.of(expectation, text -> {
             BigDecimal seconds = new BigDecimal(text.trim()); // rejects NaN, Infinity, hex
-            if (seconds.signum() <= 0) {
-                throw new IllegalArgumentException("not positive");
+            if (seconds.signum() < lowestSign) {
+                throw new IllegalArgumentException("out of range");
             }
             // Check the magnitude before any rescaling: "1e999999999" is valid BigDecimal text
             // whose expansion alone would exhaust memory.

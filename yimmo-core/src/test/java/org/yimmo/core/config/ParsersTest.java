@@ -88,6 +88,17 @@ class ParsersTest {
     }
 
     @Test
+    void shouldAcceptZeroSecondsOnlyWhereZeroMeansNone() {
+        ValueParser<Duration> seconds = Parsers.secondsOrZero();
+        assertEquals(Duration.ZERO, seconds.parse("0"));
+        assertEquals(Duration.ZERO, seconds.parse("0.0"));
+        assertEquals(Duration.ofSeconds(30), seconds.parse("30"));
+        assertEquals(Duration.ofNanos(1), seconds.parse("1e-30"), "a positive number never becomes none");
+        assertThrows(IllegalArgumentException.class, () -> seconds.parse("-1"));
+        assertThrows(IllegalArgumentException.class, () -> seconds.parse("off"));
+    }
+
+    @Test
     void shouldAcceptEveryBooleanSpelling() {
         ValueParser<Boolean> bool = Parsers.bool();
         for (String yes : List.of("1", "true", "TRUE", "yes", "Yes", "on", "ON ")) {

@@ -11,6 +11,9 @@ body. Python reaches Java only through two native callables installed at start-u
 
 import os
 import stat
+import sys
+import threading
+import traceback
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "server_info", "FileWrapper"]
@@ -227,3 +230,12 @@ def _file_region(wrapper):
     except Exception:
         return None
     return (fd, offset, max(0, st.st_size - offset))
+
+
+def _thread_stack(ident):
+    """The Python stack of thread ``ident`` (a worker stuck in the application), formatted as a
+    traceback, for the log before the worker is replaced; '' when that thread runs no Python."""
+    frame = sys._current_frames().get(ident)
+    if frame is None:
+        return ""
+    return "".join(traceback.format_stack(frame))

@@ -1,0 +1,81 @@
+package org.yimmo.wsgi;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yimmo.core.config.Config;
+import org.yimmo.core.config.ConfigException;
+import org.yimmo.core.config.CoreSettings;
+import org.yimmo.core.net.ListenAddress;
+import org.yimmo.posix.ListeningSocket;
+import org.yimmo.posix.Posix;
+import org.yimmo.wsgi.manager.ProcessManager;
+import org.yimmo.wsgi.python.PythonLocator;
+import org.yimmo.wsgi.python.PythonSetupException;
+
+/**
+ * {@code yimmo-wsgi} with {@code --no-proc} above 1: checks what it can before any worker starts
+ * (the Python interpreter; the application itself is imported only by the workers), binds the
+ * listening socket once and runs the {@link ProcessManager}.
+ */
+final class ManagerMain {
+
+    /** As the reactors' own listeners. */
+    private static final int BACKLOG = 1024;
+    private static final Duration MIN_HEARTBEAT_LIMIT = Duration.ofSeconds(30);
+    private static final Duration MIN_START_TIMEOUT = Duration.ofSeconds(60);
+
+    private ManagerMain() {
+    }
+
+    static int run(Config config, Map<String, String> env, PrintStream out, PrintStream err) {
+        Logger log = LoggerFactory.getLogger(ManagerMain.class);
+        try {
+            new PythonLocator(env).locate(config.find(WsgiSettings.PYTHON).orElse(null));
+        } catch (PythonSetupException e) {
+            err.println("yimmo-wsgi: " + e.getMessage());
+            return ConfigException.EXIT_USAGE;
+        }
+        List<String> command = ProcessManager.currentCommand();
+        if (command.isEmpty()) {
+            err.println("yimmo-wsgi: cannot read this process's command line to start workers with it;"
+                    + " --no-proc above 1 is not available on this platform");
+            return 1;
+        }
+        String address = config.get(CoreSettings.BIND) + ":" + config.get(CoreSettings.PORT);
+        ListeningSocket socket;
+        try {
+            socket = ListeningSocket.open(ListenAddress.parse(address).get(0), BACKLOG);
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("yimmo-wsgi: " + e.getMessage());
+            return 1;
+        }
+        Duration timeout = config.get(WsgiSettings.TIMEOUT);
+        ProcessManager.Settings settings = new ProcessManager.Settings(config.get(WsgiSettings.NO_PROC),
+                config.get(WsgiSettings.GRACEFUL_TIMEOUT), MIN_HEARTBEAT_LIMIT.plus(timeout),
+                max(MIN_START_TIMEOUT, timeout.multipliedBy(2)), config.get(WsgiSettings.MAX_FAILED_STARTS));
+        ProcessManager manager = new ProcessManager(settings, command, env, socket.fd());
+        InetSocketAddress bound = (InetSocketAddress) socket.localAddress();
+        log.info("serving {}:{} with {} worker processes of {} thread(s)", config.get(WsgiSettings.MODULE),
+                config.get(WsgiSettings.APP), settings.processes(), config.get(WsgiSettings.NO_THREADS));
+        out.println("yimmo-wsgi " + Version.VERSION + " listening on http://" + bound.getAddress().getHostAddress()
+                + ":" + bound.getPort() + "/");
+        out.flush();
+        int status = manager.run();
+        try {
+            Posix.close(socket.fd());
+        } catch (IOException e) {
+            log.debug("closing the listening socket: {}", e.getMessage());
+        }
+        return status;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+}
