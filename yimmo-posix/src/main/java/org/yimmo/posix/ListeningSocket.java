@@ -47,7 +47,7 @@ public record ListeningSocket(int fd, SocketAddress localAddress, Path ownedSock
                 ownedSocketFile = path;
             }
             int length = SocketAddresses.encode(target, memory);
-            int fd = Posix.socket(SocketAddresses.family(target), Posix.SOCK_STREAM | Posix.SOCK_NONBLOCK | Posix.SOCK_CLOEXEC);
+            int fd = Posix.streamSocket(SocketAddresses.family(target));
             try {
                 if (ownedSocketFile == null) {
                     Posix.setIntOption(fd, Posix.SOL_SOCKET, Posix.SO_REUSEADDR, 1, option);

@@ -5,6 +5,7 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
+import jnr.ffi.Pointer;
 
 /**
  * Socket I/O between raw descriptors and ByteBuffers, shared by the native reactors: direct
@@ -18,7 +19,7 @@ public final class SocketIo {
     public static final int COPY_SIZE = 64 * 1024;
     /** The most buffers one gathering write hands to the kernel (IOV_MAX on Linux and the BSDs). */
     public static final int MAX_IOVECS = 1024;
-    /** Linux sends at most this much per sendfile call. */
+    /** Linux sends at most this much per sendfile call; the BSDs are asked for no more either. */
     private static final long MAX_SENDFILE = 0x7ffff000L;
 
     private final ByteBuffer copy = NativeMemory.allocate(COPY_SIZE);
@@ -27,6 +28,7 @@ public final class SocketIo {
     private final long iovecsAddress = NativeMemory.address(iovecs);
     private final ByteBuffer offset = NativeMemory.allocate(8);
     private final long offsetAddress = NativeMemory.address(offset);
+    private final Pointer offsetPointer = Posix.pointer(offsetAddress);
 
     /**
      * Reads into {@code dst} from its position.
@@ -129,7 +131,8 @@ public final class SocketIo {
 
     /**
      * Sends file bytes with sendfile from the FileChannel's own descriptor; a channel of another
-     * kind is copied by the JDK into {@code fallback}.
+     * kind, or a socket the kernel cannot sendfile to (macOS's unix sockets, say), is copied by
+     * the JDK into {@code fallback}.
      */
     public long transferFrom(int fd, FileChannel file, long position, long count, WritableByteChannel fallback)
             throws IOException {
@@ -138,8 +141,8 @@ public final class SocketIo {
             return file.transferTo(position, count, fallback);
         }
         NativeMemory.putLong(offsetAddress, position);
-        long sent = Posix.sendfile(fd, fileFd, offsetAddress, Math.min(count, MAX_SENDFILE));
+        long sent = Posix.sendfile(fd, fileFd, offsetPointer, Math.min(count, MAX_SENDFILE));
         Reference.reachabilityFence(file);
-        return sent;
+        return sent != Posix.SENDFILE_UNSUPPORTED ? sent : file.transferTo(position, count, fallback);
     }
 }

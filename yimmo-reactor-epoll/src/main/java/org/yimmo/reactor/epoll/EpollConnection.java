@@ -77,7 +77,7 @@ final class EpollConnection implements Connection, EpollReactor.EpollChannel {
         int family = SocketAddresses.family(remote);
         ByteBuffer address = NativeMemory.allocate(SocketAddresses.SIZE);
         int length = SocketAddresses.encode(remote, address);
-        int fd = Posix.socket(family, Posix.SOCK_STREAM | Posix.SOCK_NONBLOCK | Posix.SOCK_CLOEXEC);
+        int fd = Posix.streamSocket(family);
         EpollConnection connection = new EpollConnection(reactor, fd, remote, null);
         try {
             connection.connecting = !Posix.connect(fd, NativeMemory.address(address), length);

@@ -84,7 +84,7 @@ final class KqueueConnection implements Connection, KqueueReactor.KqueueChannel 
         int family = SocketAddresses.family(remote);
         ByteBuffer address = NativeMemory.allocate(SocketAddresses.SIZE);
         int length = SocketAddresses.encode(remote, address);
-        int fd = Posix.socket(family, Posix.SOCK_STREAM | Posix.SOCK_NONBLOCK | Posix.SOCK_CLOEXEC);
+        int fd = Posix.streamSocket(family);
         KqueueConnection connection = new KqueueConnection(reactor, fd, remote, null);
         try {
             connection.connecting = !Posix.connect(fd, NativeMemory.address(address), length);

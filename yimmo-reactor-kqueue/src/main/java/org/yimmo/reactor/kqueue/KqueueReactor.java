@@ -138,7 +138,7 @@ final class KqueueReactor implements Reactor {
             KqueueNative.kevent(kq, scratchAddress, 1, 0, 0, null);
             return true;
         } catch (org.yimmo.posix.NativeIoException e) {
-            if (e.errno() == 22 /* EINVAL: unknown filter */) {
+            if (e.errno() == Posix.EINVAL /* unknown filter */) {
                 return false;
             }
             throw e;

@@ -11,8 +11,8 @@ import org.yimmo.core.reactor.ReactorProvider;
  * The BSD and macOS backend: kqueue(2) through jnr-ffi. Asked for with {@code YIMMO_REACTOR=kqueue}
  * or the original's {@code YIMMO_WSGI_USE_KQUEUE=1}.
  *
- * <p>Available when a kqueue can be opened (probed once, the cause kept) on a platform whose
- * socket calls the shared POSIX layer speaks, which is Linux for now; on Linux only with a kqueue
+ * <p>Available when a kqueue can be opened (probed once, the cause kept) on macOS or FreeBSD 12+,
+ * whose socket calls the shared POSIX layer (yimmo-posix) speaks; on Linux only with a kqueue
  * emulation named by {@value KqueueNative#LIBRARY_PROPERTY} (the tests). Elsewhere the reason says
  * what is missing, so that asking for kqueue is a clear error, never a crash.
  */
@@ -46,24 +46,38 @@ public final class KqueueReactorProvider implements ReactorProvider {
     }
 
     /**
-     * Whether kqueue can be used on {@code osName}, before any probe: null if it may, else why
-     * not. {@code emulation} is the emulation library asked for, or null.
+     * Whether kqueue can be used on {@code osName} {@code osVersion}, before any probe: null if it
+     * may, else why not. {@code emulation} is the emulation library asked for, or null.
      */
-    static String platformReason(String osName, String emulation) {
-        String os = osName.toLowerCase(Locale.ROOT);
-        boolean bsd = os.startsWith("mac") || os.startsWith("darwin") || os.startsWith("freebsd");
+    static String platformReason(String osName, String osVersion, String emulation) {
         if (emulation != null) {
             return null;
         }
-        if (!bsd) {
-            return "kqueue is a BSD/macOS facility; this is " + osName
-                    + " (use epoll or select; tests set -D" + KqueueNative.LIBRARY_PROPERTY + " to a kqueue emulation)";
+        String os = osName.toLowerCase(Locale.ROOT);
+        if (os.startsWith("mac") || os.startsWith("darwin")) {
+            return null;
         }
-        // The kernel has kqueue, but yimmo-posix binds the socket calls with Linux's constants
-        // (errno values, SOCK_NONBLOCK, accept4, sockaddr without sa_len): refuse rather than
-        // misbehave.
-        return "the shared POSIX layer (yimmo-posix) knows only Linux's socket constants so far, not "
-                + osName + "'s";
+        if (os.startsWith("freebsd")) {
+            int major = leadingNumber(osVersion);
+            // FreeBSD 12 made struct kevent 64 bytes (ext[4]); KeventLayout knows only that one.
+            return major >= 12 ? null : "the kqueue reactor needs FreeBSD 12 or later (64-byte struct kevent); this is "
+                    + osName + " " + osVersion;
+        }
+        if (os.contains("bsd") || os.startsWith("dragonfly")) {
+            return "the kqueue reactor runs on macOS and FreeBSD 12+; the shared POSIX layer (yimmo-posix) does not know "
+                    + osName + "'s socket constants or struct kevent";
+        }
+        return "kqueue is a BSD/macOS facility; this is " + osName
+                + " (use epoll or select; tests set -D" + KqueueNative.LIBRARY_PROPERTY + " to a kqueue emulation)";
+    }
+
+    /** The number a version string starts with ("13.2-RELEASE": 13), or -1. */
+    private static int leadingNumber(String version) {
+        int end = 0;
+        while (end < version.length() && end < 9 && Character.isDigit(version.charAt(end))) {
+            end++;
+        }
+        return end == 0 ? -1 : Integer.parseInt(version.substring(0, end));
     }
 
     /** Probed on first use, once per class loader. */
@@ -71,7 +85,8 @@ public final class KqueueReactorProvider implements ReactorProvider {
         static final Availability AVAILABILITY = probe();
 
         private static Availability probe() {
-            String reason = platformReason(System.getProperty("os.name", ""), KqueueNative.EMULATION);
+            String reason = platformReason(System.getProperty("os.name", ""), System.getProperty("os.version", ""),
+                    KqueueNative.EMULATION);
             if (reason != null) {
                 return Availability.no(reason);
             }

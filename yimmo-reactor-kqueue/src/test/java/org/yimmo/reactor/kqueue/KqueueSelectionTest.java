@@ -20,10 +20,26 @@ class KqueueSelectionTest {
 
     @Test
     void shouldSayKqueueIsForBsdAndMacosOnLinux() {
-        String reason = KqueueReactorProvider.platformReason("Linux", null);
+        String reason = KqueueReactorProvider.platformReason("Linux", "6.1.0", null);
         assertTrue(reason.startsWith("kqueue is a BSD/macOS facility; this is Linux"), reason);
-        assertNull(KqueueReactorProvider.platformReason("Linux", "/tmp/libkqemu.so"));
-        assertTrue(KqueueReactorProvider.platformReason("Mac OS X", null).contains("yimmo-posix"));
+        assertNull(KqueueReactorProvider.platformReason("Linux", "6.1.0", "/tmp/libkqemu.so"));
+        reason = KqueueReactorProvider.platformReason("Windows 11", "10.0", null);
+        assertTrue(reason.startsWith("kqueue is a BSD/macOS facility; this is Windows 11"), reason);
+    }
+
+    @Test
+    void shouldAllowKqueueOnMacosAndFreebsd12AndLater() {
+        assertNull(KqueueReactorProvider.platformReason("Mac OS X", "14.5", null));
+        assertNull(KqueueReactorProvider.platformReason("FreeBSD", "12.4-RELEASE-p3", null));
+        assertNull(KqueueReactorProvider.platformReason("FreeBSD", "14.1-RELEASE", null));
+    }
+
+    @Test
+    void shouldNameWhatIsMissingOnOtherBsds() {
+        String reason = KqueueReactorProvider.platformReason("FreeBSD", "11.4-RELEASE", null);
+        assertTrue(reason.contains("FreeBSD 12 or later") && reason.endsWith("FreeBSD 11.4-RELEASE"), reason);
+        reason = KqueueReactorProvider.platformReason("OpenBSD", "7.5", null);
+        assertTrue(reason.contains("macOS and FreeBSD 12+") && reason.contains("OpenBSD's"), reason);
     }
 
     @Test
