@@ -135,11 +135,11 @@ final class HttpSession implements ConnectionHandler, TimerTask {
     @Override
     public void onOpen(Connection c) {
         context.sessions.add(this);
+        idleSince = reactor.nanoTime();
         if (context.draining) {
-            connection.close();
+            serverDraining();
             return;
         }
-        idleSince = reactor.nanoTime();
         armTimer();
     }
 
@@ -755,8 +755,22 @@ final class HttpSession implements ConnectionHandler, TimerTask {
         timerId = timers.schedule(deadline, this);
     }
 
-    /** The server is stopping: an idle connection closes now, a busy one after its response. */
+    /**
+     * The server is stopping: an idle connection closes now, a busy one after its response. A
+     * request that has already arrived but was not read yet is served first (with {@code
+     * Connection: close}): the client sent it believing the connection open, and closing on it
+     * would fail it.
+     */
     void serverDraining() {
+        if (state != AWAIT_HEAD || headStarted) {
+            return;
+        }
+        try {
+            readHeads();
+        } catch (IOException e) {
+            connection.close();
+            return;
+        }
         if (state == AWAIT_HEAD && !headStarted) {
             connection.close();
         }

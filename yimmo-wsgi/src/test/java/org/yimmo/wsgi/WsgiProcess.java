@@ -177,6 +177,28 @@ final class WsgiProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Sends {@code signal} (a number from {@link org.yimmo.posix.Processes}). */
+    void signal(int signal) throws IOException {
+        org.yimmo.posix.Processes.kill((int) process.pid(), signal);
+    }
+
+    /** The pids of this process's children now (the workers, when it is a manager). */
+    List<Long> childPids() {
+        return process.toHandle().children().map(ProcessHandle::pid).sorted().toList();
+    }
+
+    /** Waits for the exit and returns its status, with the output pumped to the end. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            process.toHandle().destroyForcibly();
+            throw new AssertionError("yimmo-wsgi did not exit within " + timeout + "; log:\n" + stderr);
+        }
+        stdoutPump.join(5000);
+        stderrPump.join(5000);
+        return process.exitValue();
+    }
+
     /**
      * Stops the server with SIGTERM (through the handle: Process.destroy() would close our end
      * of its pipes and lose the last lines of the log) and checks it stopped cleanly: the

@@ -1,0 +1,266 @@
+package org.yimmo.wsgi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.yimmo.posix.Processes;
+
+/**
+ * The process manager ({@code --no-proc} above 1) as real processes under real signals, with
+ * load on loopback: worker deaths, reloads, retirements and stops must not fail requests other
+ * than those inside a killed worker.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ProcessManagerTest {
+
+    private static final Duration READY = Duration.ofSeconds(60);
+    private static final Pattern READY_LINE = Pattern.compile("worker \\d+ \\(pid (\\d+)\\) ready");
+
+    private static WsgiProcess manager(String... args) throws Exception {
+        String[] all = new String[args.length + 1];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "workers_app:app";
+        WsgiProcess server = WsgiProcess.start(Map.of(), all);
+        return server;
+    }
+
+    /** Waits until {@code count} more workers became ready after {@code mark}; their pids. */
+    private static Set<Long> awaitReady(WsgiProcess server, int mark, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + READY.toNanos();
+        while (true) {
+            Set<Long> ready = new HashSet<>();
+            Matcher m = READY_LINE.matcher(server.logSince(mark));
+            while (m.find()) {
+                ready.add(Long.parseLong(m.group(1)));
+            }
+            if (ready.size() >= count) {
+                return ready;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(count + " workers not ready within " + READY + "; log:\n" + server.logSince(mark));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static void stopGracefully(WsgiProcess server) throws Exception {
+        server.signal(Processes.SIGTERM);
+        assertEquals(0, server.awaitExit(Duration.ofSeconds(40)), () -> "exit after SIGTERM; log:\n" + server.log());
+    }
+
+    @Test
+    void killedWorkerIsReplacedAndOnlyRequestsInsideItFail() throws Exception {
+        WsgiProcess server = manager("-p", "2");
+        Set<Long> first = awaitReady(server, 0, 2);
+        try (LoadClient load = new LoadClient(server, 8)) {
+            load.awaitAnswers(0, 500, 30_000);
+            long victim = first.iterator().next();
+            int mark = server.log().length();
+            Processes.kill((int) victim, Processes.SIGKILL);
+            server.awaitLog(mark, "died (killed by signal 9)", Duration.ofSeconds(10));
+            Set<Long> replacement = awaitReady(server, mark, 1);
+            long answered = load.answered();
+            load.awaitAnswers(answered, 500, 30_000);
+            Set<Long> survivors = new HashSet<>(first);
+            survivors.remove(victim);
+            for (LoadClient.Incident incident : load.incidents()) {
+                assertTrue(incident.lastPid() == victim || incident.lastPid() == 0,
+                        () -> "an incident on a connection of a surviving worker " + survivors + ": " + incident);
+            }
+            assertEquals(2, server.childPids().size(), () -> "two workers again: " + server.childPids());
+            // The load's connections stay where they are (keep-alive); new ones reach the replacement.
+            assertTrue(answeredByOnNewConnections(server, 200).containsAll(replacement), "the replacement serves");
+        }
+        stopGracefully(server);
+    }
+
+    @Test
+    void reloadUnderLoadFailsNoRequest() throws Exception {
+        WsgiProcess server = manager("-p", "2");
+        Set<Long> old = awaitReady(server, 0, 2);
+        try (LoadClient load = new LoadClient(server, 8)) {
+            load.awaitAnswers(0, 300, 30_000);
+            int mark = server.log().length();
+            server.signal(Processes.SIGHUP);
+            Set<Long> fresh = awaitReady(server, mark, 2);
+            for (long pid : old) {
+                server.awaitLog(mark, "(pid " + pid + ") exited (exit code 143)", Duration.ofSeconds(30));
+            }
+            long answered = load.answered();
+            load.awaitAnswers(answered, 300, 30_000);
+            assertEquals(List.of(), load.failures(), "no request fails during a reload");
+            for (LoadClient.Incident retried : load.incidents()) {
+                assertTrue(old.contains(retried.lastPid()), () -> "only an old worker closes a connection: " + retried);
+            }
+            assertTrue(load.pids().containsAll(fresh), () -> "the fresh workers serve: " + load.pids());
+            assertEquals(fresh, Set.copyOf(server.childPids()), "only the fresh workers are left");
+        }
+        stopGracefully(server);
+    }
+
+    @Test
+    void maxRequestsReplacesWorkersUnderLoadWithoutFailures() throws Exception {
+        WsgiProcess server = manager("-p", "2", "--max-requests", "300", "--max-requests-jitter", "50");
+        awaitReady(server, 0, 2);
+        try (LoadClient load = new LoadClient(server, 8)) {
+            server.awaitLog(0, "retiring after", Duration.ofSeconds(60));
+            awaitReady(server, 0, 4); // two replacements at least
+            long answered = load.answered();
+            load.awaitAnswers(answered, 200, 30_000);
+            assertEquals(List.of(), load.failures(), "no request fails when a worker retires");
+            assertTrue(load.pids().size() >= 3, () -> "replacements served: " + load.pids());
+        }
+        stopGracefully(server);
+    }
+
+    @Test
+    void sigtermLetsTheSlowRequestFinishThenExitsZero() throws Exception {
+        WsgiProcess server = manager("-p", "2");
+        awaitReady(server, 0, 2);
+        CompletableFuture<RawClient.Response> slow = CompletableFuture.supplyAsync(() -> {
+            try (RawClient client = new RawClient(server)) {
+                client.send("GET /slow?2 HTTP/1.1\r\nHost: test\r\n\r\n");
+                return client.read();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(500);
+        server.signal(Processes.SIGTERM);
+        RawClient.Response response = slow.get(30, TimeUnit.SECONDS);
+        assertEquals(200, response.status());
+        assertTrue(response.text().startsWith("slow done"), response.text());
+        assertEquals(0, server.awaitExit(Duration.ofSeconds(30)), () -> "exit status; log:\n" + server.log());
+        assertTrue(server.log().contains("manager stopped"), server.log());
+    }
+
+    @Test
+    void brokenApplicationMakesTheManagerGiveUpWithThePythonError() throws Exception {
+        long started = System.nanoTime();
+        WsgiProcess.Finished run = WsgiProcess.run(Map.of(), "--port", "0", "-p", "2", "--max-failed-starts", "3",
+                "raises_at_import:app");
+        assertEquals(1, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains("ZeroDivisionError: raised while importing raises_at_import"), run.stderr());
+        assertTrue(run.stderr().contains("3 workers in a row failed to start"), run.stderr());
+        assertTrue(run.stderr().contains("next start in 500 ms"), "with back-off: " + run.stderr());
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(60), "gives up within the back-off limits");
+    }
+
+    @Test
+    void killingTheManagerTakesItsWorkersDown() throws Exception {
+        WsgiProcess server = manager("-p", "2");
+        Set<Long> workers = awaitReady(server, 0, 2);
+        server.signal(Processes.SIGKILL);
+        server.awaitExit(Duration.ofSeconds(10));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        for (long pid : workers) {
+            while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                assertTrue(System.nanoTime() < deadline, "worker " + pid + " outlived its manager");
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    @Test
+    void ttinAndTtouChangeTheWorkerCount() throws Exception {
+        WsgiProcess server = manager("-p", "2");
+        awaitReady(server, 0, 2);
+        int mark = server.log().length();
+        server.signal(Processes.SIGTTIN);
+        awaitReady(server, mark, 1);
+        assertEquals(3, server.childPids().size(), () -> "after SIGTTIN: " + server.log());
+        mark = server.log().length();
+        server.signal(Processes.SIGTTOU);
+        server.awaitLog(mark, "exited (exit code 143)", Duration.ofSeconds(30));
+        awaitChildren(server, 2);
+        mark = server.log().length();
+        server.signal(Processes.SIGTTOU);
+        server.awaitLog(mark, "exited (exit code 143)", Duration.ofSeconds(30));
+        awaitChildren(server, 1);
+        mark = server.log().length();
+        server.signal(Processes.SIGTTOU);
+        server.awaitLog(mark, "SIGTTOU: 1 worker(s) wanted", Duration.ofSeconds(10));
+        Thread.sleep(500);
+        assertEquals(1, server.childPids().size(), "never below one worker");
+        stopGracefully(server);
+    }
+
+    @Test
+    void stuckRequestIsLoggedWithItsPythonStackAndItsWorkerReplaced() throws Exception {
+        WsgiProcess server = manager("-p", "2", "--timeout", "2", "--graceful-timeout", "2");
+        awaitReady(server, 0, 2);
+        int mark = server.log().length();
+        try (RawClient stuck = new RawClient(server); LoadClient load = new LoadClient(server, 2)) {
+            stuck.send("GET /stuck HTTP/1.1\r\nHost: test\r\n\r\n");
+            String log = server.awaitLog(mark, "has a stuck request", Duration.ofSeconds(30));
+            assertTrue(log.contains("has been in the application for"), log);
+            assertTrue(log.contains("in spin_forever"), () -> "the Python stack names the stuck function: " + log);
+            assertTrue(log.contains("workers_app.py"), log);
+            awaitReady(server, mark, 1);
+            stuck.setTimeout(15_000);
+            assertTrue(stuck.closedByServer(), "the stuck request's connection is closed");
+            long answered = load.answered();
+            load.awaitAnswers(answered, 100, 30_000);
+            assertEquals(List.of(), load.failures(), "the other worker kept serving");
+        }
+        stopGracefully(server);
+    }
+
+    @Test
+    void environSaysMultiprocessAndSecondSigintStopsAtOnce() throws Exception {
+        WsgiProcess server = manager("-p", "2");
+        awaitReady(server, 0, 2);
+        try (RawClient client = new RawClient(server)) {
+            client.send("GET /multiprocess HTTP/1.1\r\nHost: test\r\n\r\n");
+            assertEquals("True", client.read().text());
+        }
+        CompletableFuture.runAsync(() -> {
+            try (RawClient client = new RawClient(server)) {
+                client.send("GET /slow?20 HTTP/1.1\r\nHost: test\r\n\r\n");
+                client.read();
+            } catch (Exception expected) {
+                // cut by the second SIGINT
+            }
+        });
+        Thread.sleep(500);
+        server.signal(Processes.SIGINT);
+        server.awaitLog(0, "SIGINT: stopping gracefully", Duration.ofSeconds(10));
+        server.signal(Processes.SIGINT);
+        long started = System.nanoTime();
+        assertEquals(130, server.awaitExit(Duration.ofSeconds(10)), () -> "exit after a second SIGINT; " + server.log());
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5), "at once, not after the slow request");
+        assertFalse(server.log().contains("slow done"));
+    }
+
+    /** The pids answering {@code count} requests, each on a new connection. */
+    private static Set<Long> answeredByOnNewConnections(WsgiProcess server, int count) throws Exception {
+        Set<Long> pids = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            try (RawClient client = new RawClient(server)) {
+                client.send("GET /pid HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+                pids.add(Long.parseLong(client.read().text().trim()));
+            }
+        }
+        return pids;
+    }
+
+    private static void awaitChildren(WsgiProcess server, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (server.childPids().size() != count) {
+            assertTrue(System.nanoTime() < deadline, () -> count + " workers expected, have " + server.childPids());
+            Thread.sleep(20);
+        }
+    }
+}

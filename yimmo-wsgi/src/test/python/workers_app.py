@@ -1,0 +1,30 @@
+"""The process manager tests' application: says which worker answered, and can be slow or stuck."""
+
+import os
+import time
+
+MARKER = os.environ.get("YIMMO_TEST_MARKER", "")
+
+
+def spin_forever():
+    """A request stuck in pure Python: never returns, never releases the GIL for long."""
+    n = 0
+    while True:
+        n += 1
+
+
+def app(environ, start_response):
+    path = environ["PATH_INFO"]
+    if path == "/slow":
+        time.sleep(float(environ.get("QUERY_STRING") or "2"))
+        body = b"slow done %d" % os.getpid()
+    elif path == "/stuck":
+        spin_forever()
+    elif path == "/multiprocess":
+        body = repr(environ["wsgi.multiprocess"]).encode()
+    elif path == "/marker":
+        body = MARKER.encode()
+    else:
+        body = b"%d" % os.getpid()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
