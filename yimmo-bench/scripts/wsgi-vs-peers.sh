@@ -25,12 +25,14 @@ Apps (--apps, in this order):
   flask   yimmo-bench/apps/flask_hello.py, flask_hello:app (the same body through Flask)
 
 Servers, each started in the app's directory, all three up for the whole app:
-  yimmo     yimmo-wsgi/bin/yimmo-wsgi --python PYTHON --port P -t 1 MODULE:app
-  gunicorn  gunicorn --worker-class gthread --workers 1 --threads 1 --bind 127.0.0.1:P
+  yimmo     yimmo-wsgi/bin/yimmo-wsgi --python PYTHON --port P -p N -t 1 MODULE:app
+  gunicorn  gunicorn --worker-class gthread --workers N --threads 1 --bind 127.0.0.1:P
                      --chdir DIR MODULE:app
   uwsgi     uwsgi --http11-socket 127.0.0.1:P --plugin python3 --master --die-on-term
                   --need-app --disable-logging --chdir DIR --module MODULE:app
-                  --processes 1 --threads 1
+                  --processes N --threads 1
+N is --processes (default 1). With N above 1, yimmo runs its process manager and N workers,
+gunicorn and uWSGI their master and N workers; the targets printed are then issue 7's.
 gunicorn's master (arbiter) and uWSGI's master do not serve requests; each has one worker
 process. uWSGI logs every request unless --disable-logging (gunicorn and yimmo log none by
 default). All three embed or run Debian's /usr/bin/python3 (--python).
@@ -55,7 +57,9 @@ counts only answered requests, so a server that serves one keep-alive connection
 connections wait in its accept queue for the whole run.
 
 Options:
-  --apps LIST          comma-separated, from: hello, flask (default: hello,flask)
+  --apps LIST          comma-separated, from: hello, flask, cpu (default: hello,flask); cpu is
+                       yimmo-bench/apps/cpu_bound.py, about 2 ms of pure Python per request
+  -p, --processes N    worker processes of every server (default: 1)
   --python PATH        interpreter yimmo embeds (default: /usr/bin/python3, the one Debian's
                        gunicorn and uwsgi-plugin-python3 use)
   --base-port PORT     yimmo listens on PORT, gunicorn PORT+1, uwsgi PORT+2 (default: 18300)
@@ -123,6 +127,7 @@ PYTHON=/usr/bin/python3
 BASE_PORT=18300
 START_TIMEOUT=30
 CONNECTIONS=64
+PROCESSES=1
 DURATION=10
 THREADS=1
 ROUNDS=3
@@ -157,6 +162,7 @@ parse_args() {
             --base-port) BASE_PORT=$2; shift ;;
             --start-timeout) START_TIMEOUT=$2; shift ;;
             -c | --connections) CONNECTIONS=$2; shift ;;
+            -p | --processes) PROCESSES=$2; shift ;;
             -d | --duration) DURATION=$2; shift ;;
             -t | --threads) THREADS=$2; shift ;;
             -r | --rounds) ROUNDS=$2; shift ;;
@@ -178,7 +184,7 @@ parse_args() {
     IFS=, read -r -a APP_LIST <<<"$APPS"
     ((${#APP_LIST[@]})) || die 2 "--apps is empty"
     for app in "${APP_LIST[@]}"; do
-        [[ $app == hello || $app == flask ]] || die 2 "unknown app '$app' (hello, flask)"
+        [[ $app == hello || $app == flask || $app == cpu ]] || die 2 "unknown app '$app' (hello, flask, cpu)"
     done
     [[ -x $PYTHON ]] || die 2 "--python $PYTHON is not an executable"
     require_uint --base-port "$BASE_PORT" 1
@@ -289,13 +295,14 @@ mib() {
 app_dir() {
     case $1 in
         hello) echo "$ROOT/yimmo-wsgi/examples" ;;
-        flask) echo "$ROOT/yimmo-bench/apps" ;;
+        flask | cpu) echo "$ROOT/yimmo-bench/apps" ;;
     esac
 }
 app_module() {
     case $1 in
         hello) echo hello:app ;;
         flask) echo flask_hello:app ;;
+        cpu) echo cpu_bound:app ;;
     esac
 }
 
@@ -303,12 +310,12 @@ app_module() {
 server_cmd() {
     local server=$1 port=$2 dir=$3 module=$4
     case $server in
-        yimmo) printf '%s\0' "$YIMMO_BIN" --python "$PYTHON" --port "$port" -t 1 "$module" ;;
-        gunicorn) printf '%s\0' gunicorn --worker-class gthread --workers 1 --threads 1 \
+        yimmo) printf '%s\0' "$YIMMO_BIN" --python "$PYTHON" --port "$port" -p "$PROCESSES" -t 1 "$module" ;;
+        gunicorn) printf '%s\0' gunicorn --worker-class gthread --workers "$PROCESSES" --threads 1 \
             --bind "127.0.0.1:$port" --chdir "$dir" "$module" ;;
         uwsgi) printf '%s\0' uwsgi --http11-socket "127.0.0.1:$port" --plugin python3 --master \
             --die-on-term --need-app --disable-logging --chdir "$dir" --module "$module" \
-            --processes 1 --threads 1 ;;
+            --processes "$PROCESSES" --threads 1 ;;
     esac
 }
 
@@ -484,7 +491,16 @@ measure_app() {
             TARGET_MISSED=1
         fi
     }
-    if [[ $app == hello ]]; then
+    if [[ $app == cpu ]]; then
+        echo "- cpu: no target against the peers; issue 7 compares yimmo -p 2 with -p 1 (two runs)"
+    elif [[ $app == hello ]] && ((PROCESSES > 1)); then
+        target "yimmo / uWSGI requests/s" "$(ratio "${med[yimmo]}" "${med[uwsgi]}")" 1.5
+        local yr gr
+        read -r -a yr <<<"${rest[yimmo]}"
+        read -r -a gr <<<"${rest[gunicorn]}"
+        # smaller is better: gunicorn's RSS over yimmo's, against 1 / 1.5
+        target "gunicorn / yimmo RSS at rest, all processes" "$(ratio "${gr[0]}" "${yr[0]}")" 0.67
+    elif [[ $app == hello ]]; then
         target "yimmo / uWSGI requests/s" "$(ratio "${med[yimmo]}" "${med[uwsgi]}")" 1.5
         target "yimmo / gunicorn requests/s" "$(ratio "${med[yimmo]}" "${med[gunicorn]}")" 4
     else
