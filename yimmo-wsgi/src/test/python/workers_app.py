@@ -3,7 +3,9 @@
 import os
 import time
 
-MARKER = os.environ.get("YIMMO_TEST_MARKER", "")
+# Read once, at import: a reload that re-imports the app serves the file's new content.
+MARKER_FILE = os.environ.get("YIMMO_TEST_MARKER_FILE")
+MARKER = open(MARKER_FILE).read() if MARKER_FILE else ""
 
 
 def spin_forever():

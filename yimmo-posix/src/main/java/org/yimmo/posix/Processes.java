@@ -4,6 +4,11 @@ import java.io.IOException;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
@@ -82,6 +87,10 @@ public final class Processes {
         @SaveError int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
         @SaveError int pipe(long fds);
+
+        @SaveError int dup(int fd);
+
+        @SaveError int execve(long path, long argv, long envp);
 
         @SaveError int fcntl(int fd, int command, int argument);
     }
@@ -306,6 +315,48 @@ public final class Processes {
     public static void closeOnExec(int fd) throws IOException {
         if (LIB.fcntl(fd, Posix.F_SETFD, Posix.FD_CLOEXEC) < 0) {
             throw Posix.error("fcntl(F_SETFD)", Posix.errno());
+        }
+    }
+
+    /** A copy of {@code fd}, not close-on-exec: for handing a socket to the program {@link #exec} starts. */
+    public static int dup(int fd) throws IOException {
+        int copy = LIB.dup(fd);
+        if (copy < 0) {
+            throw Posix.error("dup", Posix.errno());
+        }
+        return copy;
+    }
+
+    /**
+     * Replaces this process's program with {@code argv} (absolute path first) and {@code env},
+     * keeping the pid; returns only by throwing. Every descriptor above 2 but those in
+     * {@code kept} is marked close-on-exec first (the JDK does not mark its own), so repeated
+     * re-executions do not pile up descriptors.
+     */
+    public static void exec(List<String> argv, List<String> env, int... kept) throws IOException {
+        markCloseOnExecExcept(kept);
+        ByteBuffer argvBlock = cStrings(argv);
+        ByteBuffer envBlock = cStrings(env);
+        long argvArray = NativeMemory.address(argvBlock);
+        LIB.execve(NativeMemory.getLong(argvArray), argvArray, NativeMemory.address(envBlock));
+        int errno = Posix.errno();
+        Reference.reachabilityFence(argvBlock);
+        Reference.reachabilityFence(envBlock);
+        throw Posix.error("execve " + argv.get(0), errno);
+    }
+
+    private static void markCloseOnExecExcept(int[] kept) throws IOException {
+        Path table = Files.isDirectory(Path.of("/proc/self/fd")) ? Path.of("/proc/self/fd") : Path.of("/dev/fd");
+        List<Integer> open = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(table)) {
+            for (Path entry : entries) {
+                open.add(Integer.parseInt(entry.getFileName().toString()));
+            }
+        }
+        for (int fd : open) {
+            if (fd > 2 && Arrays.stream(kept).noneMatch(k -> k == fd)) {
+                LIB.fcntl(fd, Posix.F_SETFD, Posix.FD_CLOEXEC); // the listing's own descriptor is closed by now: EBADF
+            }
         }
     }
 

@@ -26,7 +26,7 @@ import org.yimmo.wsgi.python.PythonSetupException;
 final class ManagerMain {
 
     /** As the reactors' own listeners. */
-    private static final int BACKLOG = 1024;
+    static final int BACKLOG = 1024;
     private static final Duration MIN_HEARTBEAT_LIMIT = Duration.ofSeconds(30);
     private static final Duration MIN_START_TIMEOUT = Duration.ofSeconds(60);
 

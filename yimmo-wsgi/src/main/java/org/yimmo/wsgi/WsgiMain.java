@@ -19,7 +19,10 @@ import org.yimmo.core.config.HelpText;
 import org.yimmo.core.config.Setting;
 import org.yimmo.core.log.SimpleLoggerSetup;
 import org.yimmo.core.reactor.ReactorSelectionException;
+import org.yimmo.core.net.ListenAddress;
+import org.yimmo.posix.ListeningSocket;
 import org.yimmo.wsgi.manager.ManagerLink;
+import org.yimmo.wsgi.manager.ProcessManager;
 import org.yimmo.wsgi.python.PythonException;
 import org.yimmo.wsgi.python.PythonInstallation;
 import org.yimmo.wsgi.python.PythonLocator;
@@ -86,9 +89,14 @@ public final class WsgiMain {
         if (managerLink == null && config.get(WsgiSettings.NO_PROC) > 1) {
             return ManagerMain.run(config, env, out, err);
         }
-        String listen = managerLink != null
-                ? "fd://" + env.get(ManagerLink.LISTEN_FD_ENV)
-                : config.get(CoreSettings.BIND) + ":" + config.get(CoreSettings.PORT);
+        int listenFd;
+        try {
+            listenFd = listeningSocket(config, env);
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("yimmo-wsgi: " + e.getMessage());
+            return 1;
+        }
+        String listen = "fd://" + listenFd;
         AccessLog accessLog = null;
         if (config.find(WsgiSettings.ACCESS_LOG).isPresent()) {
             ConfigValue<java.nio.file.Path> where = config.value(WsgiSettings.ACCESS_LOG);
@@ -124,18 +132,30 @@ public final class WsgiMain {
             err.println("yimmo-wsgi: " + e.getMessage());
             return 1;
         }
-        Duration grace = config.get(WsgiSettings.GRACEFUL_TIMEOUT);
-        AccessLog openedLog = accessLog;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping: finishing requests in progress (at most {} s)", grace.toSeconds());
-            server.shutdown(grace);
-            closeQuietly(openedLog);
-            log.info("yimmo-wsgi stopped");
-        }, "yimmo-shutdown"));
+        ServerLifecycle lifecycle = new ServerLifecycle(server, config.get(WsgiSettings.GRACEFUL_TIMEOUT), accessLog);
         if (managerLink != null) {
+            lifecycle.handleSignalsAsWorker();
             serveAsWorker(config, server, managerLink);
             return -1;
         }
+        ServerLifecycle.Relaunch relaunch = new ServerLifecycle.Relaunch(ProcessManager.currentCommand(), env, listenFd);
+        lifecycle.handleSignalsAlone(relaunch);
+        startWatchdog(config, server, new Watchdog.Supervisor() {
+            @Override
+            public boolean heartbeat() {
+                return true;
+            }
+
+            @Override
+            public void retire(long served) {
+                lifecycle.replace(relaunch, "--max-requests");
+            }
+
+            @Override
+            public void stuck(int slot, long seconds) {
+                lifecycle.replace(relaunch, "--timeout");
+            }
+        });
         String url = "http://" + server.address().getAddress().getHostAddress() + ":" + server.address().getPort() + "/";
         log.info("serving {}:{} with {} worker thread(s) on the {} reactor",
                 config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP),
@@ -152,11 +172,7 @@ public final class WsgiMain {
      */
     private static void serveAsWorker(Config config, WsgiServer server, ManagerLink link) {
         Logger log = LoggerFactory.getLogger(WsgiMain.class);
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> log.debug("SIGINT left to the manager"));
-        int jitter = config.get(WsgiSettings.MAX_REQUESTS_JITTER);
-        long maxRequests = config.get(WsgiSettings.MAX_REQUESTS) == 0 ? 0
-                : config.get(WsgiSettings.MAX_REQUESTS) + (jitter == 0 ? 0 : ThreadLocalRandom.current().nextInt(jitter + 1));
-        Watchdog.Supervisor supervisor = new Watchdog.Supervisor() {
+        startWatchdog(config, server, new Watchdog.Supervisor() {
             @Override
             public boolean heartbeat() {
                 return link.alive() && link.managerAlive();
@@ -171,9 +187,7 @@ public final class WsgiMain {
             public void stuck(int slot, long seconds) {
                 link.stuck(slot, seconds);
             }
-        };
-        new Watchdog(server, supervisor, maxRequests, config.get(WsgiSettings.TIMEOUT),
-                () -> new Thread(() -> System.exit(0), "yimmo-orphaned").start()).start();
+        });
         log.info("worker (pid {}) serving {}:{} with {} thread(s) on the {} reactor", ProcessHandle.current().pid(),
                 config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP), config.get(WsgiSettings.NO_THREADS),
                 server.reactorName());
@@ -181,6 +195,33 @@ public final class WsgiMain {
             log.warn("the process manager is gone: stopping");
             new Thread(() -> System.exit(0), "yimmo-orphaned").start();
         }
+    }
+
+    /**
+     * The watchdog: heartbeat, {@code --max-requests} (plus a random 0..jitter, so that workers
+     * started together do not retire together) and {@code --timeout}. A failed heartbeat (the
+     * manager is gone) stops the process gracefully.
+     */
+    private static void startWatchdog(Config config, WsgiServer server, Watchdog.Supervisor supervisor) {
+        int jitter = config.get(WsgiSettings.MAX_REQUESTS_JITTER);
+        int max = config.get(WsgiSettings.MAX_REQUESTS);
+        long maxRequests = max == 0 ? 0 : max + (long) ThreadLocalRandom.current().nextInt(jitter + 1);
+        new Watchdog(server, supervisor, maxRequests, config.get(WsgiSettings.TIMEOUT),
+                () -> new Thread(() -> System.exit(0), "yimmo-orphaned").start()).start();
+    }
+
+    /**
+     * The listening socket's descriptor: inherited (from the manager, or from this process's
+     * previous program when it replaced itself), else bound here. The server adopts it as
+     * {@code fd://N}, so that the process can hand it on when it replaces itself.
+     */
+    private static int listeningSocket(Config config, Map<String, String> env) throws IOException {
+        String inherited = env.get(ManagerLink.LISTEN_FD_ENV);
+        if (inherited != null) {
+            return Integer.parseInt(inherited);
+        }
+        String address = config.get(CoreSettings.BIND) + ":" + config.get(CoreSettings.PORT);
+        return ListeningSocket.open(ListenAddress.parse(address).get(0), ManagerMain.BACKLOG).fd();
     }
 
     /**

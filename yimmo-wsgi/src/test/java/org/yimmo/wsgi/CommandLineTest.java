@@ -120,6 +120,11 @@ class CommandLineTest {
                 "  pythonpath: /yaml/lib",
                 "  script_name: /yaml",
                 "  access_log: " + yamlLog,
+                "  graceful_timeout: 11",
+                "  timeout: 61",
+                "  max_requests: 100000",
+                "  max_requests_jitter: 1",
+                "  max_failed_starts: 3",
                 ""));
         try (ServerProcess server = ServerProcess.start(List.of(), ServerProcess.env("YIMMO_WSGI_CONFIG", config.toString()))) {
             String origin = "(" + config + ": ";
@@ -136,7 +141,12 @@ class CommandLineTest {
                             "python = " + yamlPython + " " + origin + "wsgi.python)",
                             "python path = /yaml/lib " + origin + "wsgi.pythonpath)",
                             "script name = /yaml " + origin + "wsgi.script_name)",
-                            "access log = " + yamlLog + " " + origin + "wsgi.access_log)"));
+                            "access log = " + yamlLog + " " + origin + "wsgi.access_log)",
+                            "graceful timeout = 11 " + origin + "wsgi.graceful_timeout)",
+                            "timeout = 61 " + origin + "wsgi.timeout)",
+                            "max requests = 100000 " + origin + "wsgi.max_requests)",
+                            "max requests jitter = 1 " + origin + "wsgi.max_requests_jitter)",
+                            "max failed starts = 3 " + origin + "wsgi.max_failed_starts)"));
             assertEffective(server, "127.0.0.1", yamlPort, 2, "/yaml", yamlPython, "3.11.", yamlLog);
         }
 
@@ -155,7 +165,12 @@ class CommandLineTest {
                 "YIMMO_PYTHON", envPython.toString(),
                 "YIMMO_WSGI_PYTHONPATH", "/env/lib,/env/lib2",
                 "YIMMO_WSGI_SCRIPT_NAME", "/env",
-                "YIMMO_WSGI_ACCESS_LOG", envLog.toString());
+                "YIMMO_WSGI_ACCESS_LOG", envLog.toString(),
+                "YIMMO_WSGI_GRACEFUL_TIMEOUT", "12",
+                "YIMMO_WSGI_TIMEOUT", "62",
+                "YIMMO_WSGI_MAX_REQUESTS", "200000",
+                "YIMMO_WSGI_MAX_REQUESTS_JITTER", "2",
+                "YIMMO_WSGI_MAX_FAILED_STARTS", "4");
         try (ServerProcess server = ServerProcess.start(List.of("-c", config.toString()), env)) {
             assertSettings(server, "command line option -c", config.toString(), "(environment variable ",
                     List.of("log level = DEBUG (environment variable YIMMO_LOG_LEVEL)",
@@ -170,7 +185,12 @@ class CommandLineTest {
                             "python = " + envPython + " (environment variable YIMMO_PYTHON)",
                             "python path = /env/lib,/env/lib2 (environment variable YIMMO_WSGI_PYTHONPATH)",
                             "script name = /env (environment variable YIMMO_WSGI_SCRIPT_NAME)",
-                            "access log = " + envLog + " (environment variable YIMMO_WSGI_ACCESS_LOG)"));
+                            "access log = " + envLog + " (environment variable YIMMO_WSGI_ACCESS_LOG)",
+                            "graceful timeout = 12 (environment variable YIMMO_WSGI_GRACEFUL_TIMEOUT)",
+                            "timeout = 62 (environment variable YIMMO_WSGI_TIMEOUT)",
+                            "max requests = 200000 (environment variable YIMMO_WSGI_MAX_REQUESTS)",
+                            "max requests jitter = 2 (environment variable YIMMO_WSGI_MAX_REQUESTS_JITTER)",
+                            "max failed starts = 4 (environment variable YIMMO_WSGI_MAX_FAILED_STARTS)"));
             assertEffective(server, "127.0.0.2", envPort, 3, "/env", envPython, "3.12.1", envLog);
         }
 
@@ -179,7 +199,9 @@ class CommandLineTest {
         env.put("YIMMO_WSGI_CONFIG", config.toString());
         List<String> args = new ArrayList<>(List.of("--config", config.toString(), "-l", "DEBUG", "--idle-timeout", "9",
                 "-P", Integer.toString(cliPort), "--bind=127.0.0.3", "--reactor", "select", "-p", "1", "-t4",
-                "--python", cliPython.toString(), "--pythonpath", "/cli/lib", "--script-name", "/cli", "--access-log", cliLog.toString(), "report:app"));
+                "--python", cliPython.toString(), "--pythonpath", "/cli/lib", "--script-name", "/cli", "--access-log", cliLog.toString(),
+                "--graceful-timeout", "13", "--timeout", "63", "--max-requests", "300000", "--max-requests-jitter", "3",
+                "--max-failed-starts", "6", "report:app"));
         try (ServerProcess server = ServerProcess.start(args, env)) {
             assertSettings(server, "command line option --config", config.toString(), "(command line ",
                     List.of("log level = DEBUG (command line option -l)",
@@ -194,7 +216,12 @@ class CommandLineTest {
                             "python = " + cliPython + " (command line option --python)",
                             "python path = /cli/lib (command line option --pythonpath)",
                             "script name = /cli (command line option --script-name)",
-                            "access log = " + cliLog + " (command line option --access-log)"));
+                            "access log = " + cliLog + " (command line option --access-log)",
+                            "graceful timeout = 13 (command line option --graceful-timeout)",
+                            "timeout = 63 (command line option --timeout)",
+                            "max requests = 300000 (command line option --max-requests)",
+                            "max requests jitter = 3 (command line option --max-requests-jitter)",
+                            "max failed starts = 6 (command line option --max-failed-starts)"));
             assertEffective(server, "127.0.0.3", cliPort, 4, "/cli", cliPython, "3.10.13", cliLog);
         }
     }
@@ -273,7 +300,7 @@ class CommandLineTest {
             assertContains(response.body(), "<p>Hello, world!</p>");
             assertContains(response.body(), "configured from my_config.cfg, served by yimmo-wsgi/" + Version.VERSION);
             assertContains(server.stdout(), "Load some configuration from: my_config.cfg");
-            assertEquals(143, server.stop(), server::output);
+            assertEquals(0, server.stop(), server::output);
             assertContains(server.stderr(), "yimmo-wsgi stopped");
         }
         try (ServerProcess server = ServerProcess.start(List.of("--port", "0", "hello:app"), Map.of(), ServerProcess.EXAMPLES)) {
@@ -337,10 +364,13 @@ class CommandLineTest {
     }
 
     @Test
-    void processManagerIsNotAvailableYet() throws Exception {
-        ServerProcess.Result result = ServerProcess.run(List.of("--no-proc", "2", "hello:app"), Map.of());
+    void processManagerChecksThePythonBeforeStartingWorkers() throws Exception {
+        ServerProcess.Result result = ServerProcess.run(List.of("--no-proc", "2", "--python", "/nonexistent/python3",
+                "hello:app"), Map.of());
         assertEquals(2, result.exitCode(), result::all);
-        assertContains(result.stderr(), "yimmo-wsgi: --no-proc above 1 (the process manager) is not available yet; use 1");
+        assertContains(result.stderr(), "yimmo-wsgi: ");
+        assertContains(result.stderr(), "/nonexistent/python3");
+        assertFalse(result.stderr().contains("worker"), result::all);
     }
 
     private static void assertUsageError(List<String> args, Map<String, String> env, String message) throws Exception {
@@ -396,7 +426,7 @@ class CommandLineTest {
             for (int i = 0; i < 50; i++) {
                 assertEquals(200, server.get("/n" + i).statusCode());
             }
-            assertEquals(143, server.stop(), server::output);
+            assertEquals(0, server.stop(), server::output);
         }
         List<String> lines = Files.readAllLines(log);
         assertEquals("earlier line", lines.get(0));

@@ -143,7 +143,7 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    /** SIGTERM, then the exit code (the JVM's 143 after the shutdown hook). */
+    /** SIGTERM, then the exit code (0 after a graceful stop). */
     int stop() throws InterruptedException {
         process.toHandle().destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {

@@ -1,0 +1,124 @@
+package org.yimmo.wsgi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.yimmo.posix.Processes;
+
+/**
+ * One process, no manager: SIGHUP, --max-requests and --timeout replace the process by a fresh
+ * one with the same pid (it re-executes itself, handing over the listening socket), under load
+ * and without failed requests; SIGTERM and SIGINT stop it gracefully.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SingleProcessLifecycleTest {
+
+    private final List<WsgiProcess> started = new java.util.ArrayList<>();
+
+    private WsgiProcess track(WsgiProcess server) {
+        started.add(server);
+        return server;
+    }
+
+    /** A failed test leaves no process behind. */
+    @org.junit.jupiter.api.AfterEach
+    void killLeftovers() {
+        started.forEach(WsgiProcess::kill);
+    }
+
+    private static final Duration RESTART = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private static String get(WsgiProcess server, String path) throws Exception {
+        try (RawClient client = new RawClient(server)) {
+            client.send("GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+            return client.read().text();
+        }
+    }
+
+    @Test
+    void sighupReplacesTheProcessInPlaceUnderLoadWithTheNewCode() throws Exception {
+        Path marker = dir.resolve("marker.txt");
+        Files.writeString(marker, "first");
+        WsgiProcess server = track(WsgiProcess.start(Map.of("YIMMO_TEST_MARKER_FILE", marker.toString()), "workers_app:app"));
+        assertEquals("first", get(server, "/marker"));
+        try (LoadClient load = new LoadClient(server, 8)) {
+            load.awaitAnswers(0, 300, 30_000);
+            Files.writeString(marker, "second");
+            int mark = server.log().length();
+            server.signal(Processes.SIGHUP);
+            server.awaitLog(mark, "replacing this process with a fresh one", Duration.ofSeconds(10));
+            server.awaitLog(mark, "serving workers_app:app", RESTART);
+            long answered = load.answered();
+            load.awaitAnswers(answered, 300, 30_000);
+            assertEquals(List.of(), load.failures(), "no request fails while the process replaces itself");
+            assertEquals(Set.of(server.pid()), load.pids(), "the same pid before and after");
+        }
+        assertEquals("second", get(server, "/marker"), "the application was imported again");
+        assertTrue(server.isAlive());
+        server.close();
+    }
+
+    @Test
+    void maxRequestsReplacesTheProcessWithoutFailures() throws Exception {
+        WsgiProcess server = track(WsgiProcess.start(Map.of(), "--max-requests", "400", "workers_app:app"));
+        try (LoadClient load = new LoadClient(server, 4)) {
+            String log = server.awaitLog(0, "--max-requests: replacing this process", Duration.ofSeconds(60));
+            server.awaitLog(log.indexOf("--max-requests: replacing"), "serving workers_app:app", RESTART);
+            long answered = load.answered();
+            load.awaitAnswers(answered, 200, 30_000);
+            assertEquals(List.of(), load.failures());
+        }
+        server.close();
+    }
+
+    @Test
+    void stuckRequestIsLoggedAndTheProcessReplacesItself() throws Exception {
+        WsgiProcess server = track(WsgiProcess.start(Map.of(), "--timeout", "2", "--graceful-timeout", "1",
+                "workers_app:app"));
+        try (RawClient stuck = new RawClient(server)) {
+            stuck.send("GET /stuck HTTP/1.1\r\nHost: test\r\n\r\n");
+            String log = server.awaitLog(0, "--timeout: replacing this process", Duration.ofSeconds(30));
+            assertTrue(log.contains("in spin_forever"), () -> "the stuck thread's Python stack: " + log);
+            assertTrue(stuck.closedByServer(), "the stuck request's connection is closed");
+        }
+        String log = server.awaitLog(0, "yimmo-wsgi stopped", RESTART);
+        server.awaitLog(log.indexOf("yimmo-wsgi stopped"), "serving workers_app:app", RESTART);
+        assertEquals(Long.toString(server.pid()), get(server, "/pid"), "served again, by the same pid");
+        server.close();
+    }
+
+    @Test
+    void secondSigintStopsAtOnce() throws Exception {
+        WsgiProcess server = track(WsgiProcess.start(Map.of(), "workers_app:app"));
+        CompletableFuture.runAsync(() -> {
+            try {
+                get(server, "/slow?20");
+            } catch (Exception expected) {
+                // cut by the second SIGINT
+            }
+        });
+        Thread.sleep(500);
+        server.signal(Processes.SIGINT);
+        server.awaitLog(0, "stopping: finishing requests in progress", Duration.ofSeconds(10));
+        server.signal(Processes.SIGINT);
+        long started = System.nanoTime();
+        assertEquals(130, server.awaitExit(Duration.ofSeconds(10)));
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5), "at once");
+        assertFalse(server.log().contains("slow done"));
+    }
+}
