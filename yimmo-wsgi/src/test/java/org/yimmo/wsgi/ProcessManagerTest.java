@@ -42,11 +42,14 @@ class ProcessManagerTest {
     private static final Pattern READY_LINE = Pattern.compile("worker \\d+ \\(pid (\\d+)\\) ready");
 
     private WsgiProcess manager(String... args) throws Exception {
+        return manager(Map.of(), args);
+    }
+
+    private WsgiProcess manager(Map<String, String> env, String... args) throws Exception {
         String[] all = new String[args.length + 1];
         System.arraycopy(args, 0, all, 0, args.length);
         all[args.length] = "workers_app:app";
-        WsgiProcess server = track(WsgiProcess.start(Map.of(), all));
-        return server;
+        return track(WsgiProcess.start(env, all));
     }
 
     /** Waits until {@code count} more workers became ready after {@code mark}; their pids. */
@@ -100,11 +103,16 @@ class ProcessManagerTest {
     }
 
     @Test
-    void reloadUnderLoadFailsNoRequest() throws Exception {
-        WsgiProcess server = manager("-p", "2");
+    void reloadUnderLoadFailsNoRequestAndServesTheNewCode(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path marker = dir.resolve("marker.txt");
+        java.nio.file.Files.writeString(marker, "first");
+        WsgiProcess server = manager(Map.of("YIMMO_TEST_MARKER_FILE", marker.toString()), "-p", "2");
         Set<Long> old = awaitReady(server, 0, 2);
+        assertEquals(Set.of("first"), markers(server, 20));
         try (LoadClient load = new LoadClient(server, 8)) {
             load.awaitAnswers(0, 300, 30_000);
+            java.nio.file.Files.writeString(marker, "second");
             int mark = server.log().length();
             server.signal(Processes.SIGHUP);
             Set<Long> fresh = awaitReady(server, mark, 2);
@@ -120,6 +128,7 @@ class ProcessManagerTest {
             assertTrue(load.pids().containsAll(fresh), () -> "the fresh workers serve: " + load.pids());
             assertEquals(fresh, Set.copyOf(server.childPids()), "only the fresh workers are left");
         }
+        assertEquals(Set.of("second"), markers(server, 20), "the fresh workers imported the application anew");
         stopGracefully(server);
     }
 
@@ -224,9 +233,16 @@ class ProcessManagerTest {
             awaitReady(server, mark, 1);
             stuck.setTimeout(15_000);
             assertTrue(stuck.closedByServer(), "the stuck request's connection is closed");
+            Matcher stuckWorker = Pattern.compile("\\(pid (\\d+)\\) has a stuck request").matcher(log);
+            assertTrue(stuckWorker.find(), log);
+            long stuckPid = Long.parseLong(stuckWorker.group(1));
             long answered = load.answered();
             load.awaitAnswers(answered, 100, 30_000);
-            assertEquals(List.of(), load.failures(), "the other worker kept serving");
+            // Only requests inside the stuck worker fail: queued behind the stuck one, never answered.
+            for (LoadClient.Incident incident : load.incidents()) {
+                assertTrue(incident.lastPid() == 0 || incident.lastPid() == stuckPid,
+                        () -> "a request of the other worker failed: " + incident);
+            }
         }
         stopGracefully(server);
     }
@@ -255,6 +271,18 @@ class ProcessManagerTest {
         assertEquals(130, server.awaitExit(Duration.ofSeconds(10)), () -> "exit after a second SIGINT; " + server.log());
         assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5), "at once, not after the slow request");
         assertFalse(server.log().contains("slow done"));
+    }
+
+    /** The application's marker as {@code count} requests on new connections see it. */
+    private static Set<String> markers(WsgiProcess server, int count) throws Exception {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            try (RawClient client = new RawClient(server)) {
+                client.send("GET /marker HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+                seen.add(client.read().text());
+            }
+        }
+        return seen;
     }
 
     /** The pids answering {@code count} requests, each on a new connection. */
