@@ -40,6 +40,7 @@ final class PemFiles {
 
     private static final Pattern BLOCK = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----\\R(.*?)-----END \\1-----", Pattern.DOTALL);
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
     private static final long MAX_BYTES = 1 << 20;
     /** rsaEncryption, 1.2.840.113549.1.1.1, with its NULL parameters, as DER. */
     private static final byte[] RSA_ALGORITHM = {
@@ -124,12 +125,17 @@ final class PemFiles {
                 headers = body.substring(0, blank);
                 body = body.substring(blank + 2);
             }
+            byte[] der;
             try {
-                blocks.add(new Block(matcher.group(1), headers, Base64.getMimeDecoder().decode(body)));
+                der = Base64.getDecoder().decode(WHITESPACE.matcher(body).replaceAll(""));
             } catch (IllegalArgumentException e) {
                 throw new TlsSetupException(what + " file " + file + ": the " + matcher.group(1)
                         + " block is not valid base64: " + e.getMessage(), e);
             }
+            if (der.length == 0) {
+                throw new TlsSetupException(what + " file " + file + ": the " + matcher.group(1) + " block is empty");
+            }
+            blocks.add(new Block(matcher.group(1), headers, der));
         }
         if (blocks.isEmpty()) {
             throw new TlsSetupException(what + " file " + file + " is not a PEM file (no -----BEGIN ...----- block)");
