@@ -79,6 +79,13 @@ public final class WsgiMain {
             err.println("yimmo-wsgi: --no-proc above 1 (the process manager) is not available yet; use 1");
             return ConfigException.EXIT_USAGE;
         }
+        WsgiTls tls;
+        try {
+            tls = WsgiTls.from(config);
+        } catch (ConfigException e) {
+            err.println("yimmo-wsgi: " + e.getMessage());
+            return e.exitCode();
+        }
         AccessLog accessLog = null;
         if (config.find(WsgiSettings.ACCESS_LOG).isPresent()) {
             ConfigValue<java.nio.file.Path> where = config.value(WsgiSettings.ACCESS_LOG);
@@ -99,7 +106,7 @@ public final class WsgiMain {
                     config.get(WsgiSettings.NO_THREADS), config.get(WsgiSettings.NO_PROC),
                     config.find(WsgiSettings.SCRIPT_NAME).orElse(""), config.get(CoreSettings.IDLE_TIMEOUT),
                     config.find(WsgiSettings.PYTHONPATH).orElse(List.of())),
-                    accessLog);
+                    accessLog, tls);
         } catch (PythonSetupException | ReactorSelectionException e) {
             closeQuietly(accessLog);
             err.println("yimmo-wsgi: " + e.getMessage());
@@ -121,7 +128,12 @@ public final class WsgiMain {
             closeQuietly(openedLog);
             log.info("yimmo-wsgi stopped");
         }, "yimmo-shutdown"));
-        String url = "http://" + server.address().getAddress().getHostAddress() + ":" + server.address().getPort() + "/";
+        String url = (tls == null ? "http://" : "https://") + server.address().getAddress().getHostAddress() + ":"
+                + server.address().getPort() + "/";
+        if (server.addresses().size() > 1) {
+            java.net.InetSocketAddress plain = (java.net.InetSocketAddress) server.addresses().get(1);
+            url += " and http://" + plain.getAddress().getHostAddress() + ":" + plain.getPort() + "/";
+        }
         log.info("serving {}:{} with {} worker thread(s) on the {} reactor",
                 config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP),
                 config.get(WsgiSettings.NO_THREADS), server.reactorName());
