@@ -20,7 +20,8 @@
 #   nginx        start_private_nginx DIR PORT HTTP_LINES SERVER_LINES (a private instance as
 #                label 'nginx', answering 'location = /status' with 200 "OK")
 #   wrk output   parse_wrk FILE -> 'rps p50_us p99_us non2xx_3xx connect read write timeout'
-#   report       median N...; group_digits N; ratio A B; error_text STATUS CONNECT READ WRITE TIMEOUT
+#   report       median N...; group_digits N; ratio A B; error_text STATUS CONNECT READ WRITE TIMEOUT;
+#                end_report FLAGGED ROUNDS DIED (the closing flags; exits 1 if any)
 #
 # Globals the caller must set (before calling the functions that read them):
 #   PIN            1 to pin with taskset, 0 for --no-pin            (pin_prefix, start_server)
@@ -254,6 +255,20 @@ error_text() {
         t="${t:+$t; }socket connect $2, read $3, write $4, timeout $5"
     fi
     printf '%s' "$t"
+}
+
+# end_report FLAGGED ROUNDS DIED: the report's closing lines for runs with errors (FLAGGED of
+# ROUNDS) and a dead server (DIED 1); then exits 1 if either, else returns.
+end_report() {
+    if (($1)); then
+        echo
+        echo "**Flagged: wrk reported errors in $1 of $2 rounds; those figures are not valid.**"
+    fi
+    if (($3)); then
+        echo
+        echo "**Flagged: a server died during the run (see the log above).**"
+    fi
+    (($1 == 0 && $3 == 0)) || exit 1
 }
 
 # -------------------------------------------------------------------------------------- nginx

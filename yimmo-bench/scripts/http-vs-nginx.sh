@@ -312,16 +312,7 @@ main() {
             "median p99 $SERVER_NAME $(group_digits "$(median "${p99_s[@]}")") µs," \
             "nginx $(group_digits "$(median "${p99_n[@]}")") µs."
     fi
-    if ((flagged)); then
-        echo
-        echo "**Flagged: wrk reported errors in $flagged of ${#rps_s[@]} rounds; those figures are not valid.**"
-    fi
-    if ((died)); then
-        echo
-        echo "**Flagged: a server died during the run (see the log above).**"
-    fi
-
-    ((flagged == 0 && died == 0)) || exit 1
+    end_report "$flagged" "${#rps_s[@]}" "$died"
 }
 
 main "$@"

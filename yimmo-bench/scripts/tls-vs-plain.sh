@@ -276,15 +276,7 @@ main() {
             "nginx $(group_digits "$mnt")/s, **ratio $(ratio "$myt" "$mnt")**; Connection: close through wrk:" \
             "yimmo $(group_digits "$(median "${yc[@]}")"), nginx $(group_digits "$(median "${nc[@]}")") req/s."
     fi
-    if ((flagged)); then
-        echo
-        echo "**Flagged: errors in $flagged of ${#yh[@]} rounds; those figures are not valid.**"
-    fi
-    if ((died)); then
-        echo
-        echo "**Flagged: a server died during the run.**"
-    fi
-    ((flagged == 0 && died == 0)) || exit 1
+    end_report "$flagged" "${#yh[@]}" "$died"
 }
 
 main "$@"

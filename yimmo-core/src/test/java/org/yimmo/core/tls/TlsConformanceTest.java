@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -41,6 +40,7 @@ import org.yimmo.core.net.ProtocolFactory;
 import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.reactor.ReactorOptions;
 import org.yimmo.core.reactor.ReactorProvider;
+import org.yimmo.core.testing.OnLoop;
 
 /**
  * TLS over a backend's connections: the {@link TlsConnection} decorator must keep the Connection
@@ -108,24 +108,16 @@ public abstract class TlsConformanceTest {
         return socket;
     }
 
-    private static <T> T onLoop(Reactor reactor, Callable<T> task) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        reactor.execute(() -> {
-            try {
-                result.complete(task.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        });
-        return result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    private static void awaitOnLoop(Reactor reactor, BooleanSupplier condition) throws Exception {
+        OnLoop.await(reactor, condition, WAIT);
     }
 
-    private static void awaitOnLoop(Reactor reactor, BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!onLoop(reactor, condition::getAsBoolean)) {
-            assertTrue(System.nanoTime() < deadline, "condition not reached on the reactor thread");
-            Thread.sleep(1);
+    /** The listener still serves a good client, and every TLS buffer went back to the pool. */
+    private void assertStillServes(Reactor reactor, TlsContext tls, Listener listener) throws Exception {
+        try (SSLSocket socket = tlsClient(listener)) {
+            echoRoundTrip(socket, 1000, 1);
         }
+        awaitOnLoop(reactor, () -> tls.buffers().inUse() == 0);
     }
 
     private static void echoRoundTrip(Socket socket, int size, long seed) throws IOException {
@@ -296,10 +288,7 @@ public abstract class TlsConformanceTest {
             assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
             assertTrue(answer.contains("plain HTTP request was sent to an HTTPS port"), answer);
         }
-        try (SSLSocket socket = tlsClient(listener)) {
-            echoRoundTrip(socket, 1000, 1);
-        }
-        awaitOnLoop(reactor, () -> tls.buffers().inUse() == 0);
+        assertStillServes(reactor, tls, listener);
     }
 
     @Test
@@ -318,10 +307,7 @@ public abstract class TlsConformanceTest {
             socket.getOutputStream().write(new byte[] {0x16, 0x03, 0x03, 0x00, 0x04, 1, 2, 3, 4});
             socket.getInputStream().readAllBytes();
         }
-        try (SSLSocket socket = tlsClient(listener)) {
-            echoRoundTrip(socket, 1000, 1);
-        }
-        awaitOnLoop(reactor, () -> tls.buffers().inUse() == 0);
+        assertStillServes(reactor, tls, listener);
     }
 
     @Test
