@@ -79,7 +79,8 @@ class HttpTlsTest {
     /**
      * "/secure" answers whether the exchange is secure; "/large" streams {@link #LARGE} seeded
      * bytes from a worker; "/file?path" sends a file (transferFile: no sendfile under TLS);
-     * anything else is {@link HttpClientInteropTest#DESCRIBE} (reads the body, answers its digest).
+     * "/sync..." answers "METHOD target" at once; anything else reads the body on a worker and
+     * answers "METHOD target chunked=B length=N sha=HEX".
      */
     private static final HttpHandler HANDLER = exchange -> {
         String path = exchange.path();
@@ -89,10 +90,29 @@ class HttpTlsTest {
             workers.execute(() -> streamLarge(exchange));
         } else if (path.equals("/file")) {
             workers.execute(() -> sendFile(exchange, Path.of(exchange.query())));
+        } else if (path.startsWith("/sync")) {
+            HttpSessionBehaviourTest.sendText(exchange, exchange.method() + " " + exchange.target());
         } else {
-            HttpClientInteropTest.DESCRIBE.handle(exchange);
+            workers.execute(() -> describe(exchange));
         }
     };
+
+    private static void describe(HttpExchange exchange) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buffer = ByteBuffer.allocate(16_384);
+            long length = 0;
+            for (int n; (n = exchange.requestBody().readBlocking(buffer)) >= 0; buffer.clear()) {
+                digest.update(buffer.array(), 0, n);
+                length += n;
+            }
+            HttpSessionBehaviourTest.sendText(exchange, exchange.method() + " " + exchange.target()
+                    + " chunked=" + exchange.request().chunked() + " length=" + length
+                    + " sha=" + HexFormat.of().formatHex(digest.digest()));
+        } catch (Exception e) {
+            exchange.abort();
+        }
+    }
 
     private static void streamLarge(HttpExchange exchange) {
         HttpResponse response = exchange.response();
