@@ -550,11 +550,7 @@ main() {
     trap 'log "interrupted"; exit 130' INT
     trap 'log "terminated"; exit 143' TERM
 
-    if ((PIN)); then
-        # shellcheck disable=SC2015 # die exits, so it runs only when a taskset failed
-        taskset -c "$SERVER_CPUS" true 2>/dev/null && taskset -c "$WRK_CPUS" true 2>/dev/null ||
-            die 3 "cannot pin to CPUs '$SERVER_CPUS' / '$WRK_CPUS' on this machine ($(nproc) CPUs); use --no-pin or --server-cpus/--wrk-cpus"
-    fi
+    check_pinning "$WRK_CPUS"
 
     local app
     for app in "${APP_LIST[@]}"; do

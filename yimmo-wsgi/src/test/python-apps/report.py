@@ -16,6 +16,8 @@ def _body(environ):
         "query_string": environ.get("QUERY_STRING", ""),
         "server_name": environ["SERVER_NAME"],
         "server_port": environ["SERVER_PORT"],
+        "url_scheme": environ["wsgi.url_scheme"],
+        "https": environ.get("HTTPS"),
         "multithread": environ["wsgi.multithread"],
         "multiprocess": environ["wsgi.multiprocess"],
         "executable": sys.executable,

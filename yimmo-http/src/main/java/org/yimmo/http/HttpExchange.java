@@ -111,6 +111,11 @@ public final class HttpExchange {
         return session.connection().localAddress();
     }
 
+    /** The request came over TLS (a {@link HttpServer.Builder#listenTls} listener): the scheme is https. */
+    public boolean secure() {
+        return session.secure();
+    }
+
     /**
      * The reactor thread of this exchange's connection, where callbacks run; a handler may hop
      * there to answer without crossing threads again.

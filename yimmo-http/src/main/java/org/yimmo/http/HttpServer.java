@@ -12,9 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
+import org.yimmo.core.net.ProtocolFactory;
 import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.reactor.ReactorOptions;
 import org.yimmo.core.reactor.ReactorSelection;
+import org.yimmo.core.tls.TlsContext;
 import org.yimmo.http.parser.HttpLimits;
 
 /**
@@ -27,6 +29,9 @@ import org.yimmo.http.parser.HttpLimits;
  *                 ByteBuffer.wrap("OK".getBytes())))
  *         .start();
  * }</pre>
+ *
+ * <p>{@link Builder#listenTls} serves an address over TLS; plain and TLS listeners may be mixed
+ * in one server. {@link HttpExchange#secure()} tells a handler which one a request came on.
  *
  * <p>The server either makes its own reactor (the backend named by {@link Builder#reactor(String)},
  * {@code auto} by default) and runs it on a thread of its own, or joins a reactor the caller owns
@@ -129,6 +134,8 @@ public final class HttpServer implements AutoCloseable {
     public static final class Builder {
 
         private final List<ListenAddress> addresses = new ArrayList<>();
+        /** Parallel to {@link #addresses}: the TLS context of each, null for plain HTTP. */
+        private final List<TlsContext> tlsContexts = new ArrayList<>();
         private String reactorName = ReactorSelection.AUTO;
         private Reactor reactor;
         private HttpLimits limits = HttpLimits.defaults();
@@ -152,6 +159,23 @@ public final class HttpServer implements AutoCloseable {
 
         public Builder listen(ListenAddress address) {
             addresses.add(Objects.requireNonNull(address, "address"));
+            tlsContexts.add(null);
+            return this;
+        }
+
+        /**
+         * Listens on {@code address} over TLS (HTTPS). The handshake must complete within the
+         * {@link #headerTimeout header timeout}.
+         */
+        public Builder listenTls(String address, TlsContext tls) {
+            Objects.requireNonNull(tls, "tls");
+            ListenAddress.parse(address).forEach(parsed -> listenTls(parsed, tls));
+            return this;
+        }
+
+        public Builder listenTls(ListenAddress address, TlsContext tls) {
+            addresses.add(Objects.requireNonNull(address, "address"));
+            tlsContexts.add(Objects.requireNonNull(tls, "tls"));
             return this;
         }
 
@@ -241,8 +265,10 @@ public final class HttpServer implements AutoCloseable {
             Reactor target = own ? ReactorSelection.open(reactorName, ReactorOptions.defaults()) : reactor;
             List<Listener> listeners = new ArrayList<>();
             try {
-                for (ListenAddress address : addresses) {
-                    listeners.add(target.listen(address, connection -> new HttpSession(context, connection)));
+                ProtocolFactory http = connection -> new HttpSession(context, connection);
+                for (int i = 0; i < addresses.size(); i++) {
+                    TlsContext tls = tlsContexts.get(i);
+                    listeners.add(target.listen(addresses.get(i), tls == null ? http : tls.wrap(http, headerTimeout)));
                 }
             } catch (IOException | RuntimeException e) {
                 listeners.forEach(Listener::close);

@@ -14,6 +14,7 @@ import org.yimmo.core.net.Connection;
 import org.yimmo.core.net.ConnectionHandler;
 import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.timer.TimerTask;
+import org.yimmo.core.tls.TlsConnection;
 import org.yimmo.core.timer.TimerWheel;
 import org.yimmo.http.parser.ChunkedDecoder;
 import org.yimmo.http.parser.RequestHead;
@@ -66,6 +67,7 @@ final class HttpSession implements ConnectionHandler, TimerTask {
 
     private final ServerContext context;
     private final Connection connection;
+    private final boolean secure;
     private final Reactor reactor;
     private final BufferPool buffers;
     private final TimerWheel timers;
@@ -119,6 +121,7 @@ final class HttpSession implements ConnectionHandler, TimerTask {
     HttpSession(ServerContext context, Connection connection) {
         this.context = context;
         this.connection = connection;
+        this.secure = connection instanceof TlsConnection;
         this.reactor = connection.reactor();
         this.buffers = reactor.buffers();
         this.timers = reactor.timers();
@@ -128,6 +131,11 @@ final class HttpSession implements ConnectionHandler, TimerTask {
 
     Connection connection() {
         return connection;
+    }
+
+    /** The connection is TLS. */
+    boolean secure() {
+        return secure;
     }
 
     // ---------------------------------------------------------------- reactor callbacks

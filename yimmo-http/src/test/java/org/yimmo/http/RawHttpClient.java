@@ -46,12 +46,22 @@ final class RawHttpClient implements AutoCloseable {
     }
 
     RawHttpClient(SocketAddress address, int readTimeoutMillis) throws IOException {
-        socket = new Socket();
+        this(connect(address, readTimeoutMillis));
+    }
+
+    /** Over a socket already connected (a TLS one, say). */
+    RawHttpClient(Socket connected) throws IOException {
+        socket = connected;
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    private static Socket connect(SocketAddress address, int readTimeoutMillis) throws IOException {
+        Socket socket = new Socket();
         socket.connect(address, 5_000);
         socket.setSoTimeout(readTimeoutMillis);
         socket.setTcpNoDelay(true);
-        in = socket.getInputStream();
-        out = socket.getOutputStream();
+        return socket;
     }
 
     Socket socket() {

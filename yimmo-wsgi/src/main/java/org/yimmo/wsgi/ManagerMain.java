@@ -41,6 +41,18 @@ final class ManagerMain {
             err.println("yimmo-wsgi: " + e.getMessage());
             return ConfigException.EXIT_USAGE;
         }
+        WsgiTls tls;
+        try {
+            tls = WsgiTls.from(config); // the certificate and key are checked once here, not N times
+        } catch (ConfigException e) {
+            err.println("yimmo-wsgi: " + e.getMessage());
+            return e.exitCode();
+        }
+        if (tls != null && tls.plainPort() >= 0) {
+            err.println("yimmo-wsgi: --plain-port is not available with --no-proc above 1 yet"
+                    + " (the manager shares one listening socket with its workers)");
+            return ConfigException.EXIT_USAGE;
+        }
         List<String> command = ProcessManager.currentCommand();
         if (command.isEmpty()) {
             err.println("yimmo-wsgi: cannot read this process's command line to start workers with it;"
@@ -63,7 +75,8 @@ final class ManagerMain {
         InetSocketAddress bound = (InetSocketAddress) socket.localAddress();
         log.info("serving {}:{} with {} worker processes of {} thread(s)", config.get(WsgiSettings.MODULE),
                 config.get(WsgiSettings.APP), settings.processes(), config.get(WsgiSettings.NO_THREADS));
-        out.println("yimmo-wsgi " + Version.VERSION + " listening on http://" + bound.getAddress().getHostAddress()
+        out.println("yimmo-wsgi " + Version.VERSION + " listening on " + (tls == null ? "http" : "https") + "://"
+                + bound.getAddress().getHostAddress()
                 + ":" + bound.getPort() + "/");
         out.flush();
         int status = manager.run();

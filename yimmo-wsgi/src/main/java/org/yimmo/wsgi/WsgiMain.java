@@ -86,6 +86,13 @@ public final class WsgiMain {
             err.println("yimmo-wsgi: cannot use the control pipe from the process manager: " + e);
             return 1;
         }
+        WsgiTls tls;
+        try {
+            tls = WsgiTls.from(config);
+        } catch (ConfigException e) {
+            err.println("yimmo-wsgi: " + e.getMessage());
+            return e.exitCode();
+        }
         if (managerLink == null && config.get(WsgiSettings.NO_PROC) > 1) {
             return ManagerMain.run(config, env, out, err);
         }
@@ -117,7 +124,7 @@ public final class WsgiMain {
                     config.get(WsgiSettings.NO_THREADS), config.get(WsgiSettings.NO_PROC),
                     config.find(WsgiSettings.SCRIPT_NAME).orElse(""), config.get(CoreSettings.IDLE_TIMEOUT),
                     config.find(WsgiSettings.PYTHONPATH).orElse(List.of())),
-                    accessLog);
+                    accessLog, tls);
         } catch (PythonSetupException | ReactorSelectionException e) {
             closeQuietly(accessLog);
             err.println("yimmo-wsgi: " + e.getMessage());
@@ -156,7 +163,12 @@ public final class WsgiMain {
                 lifecycle.replace(relaunch, "--timeout");
             }
         });
-        String url = "http://" + server.address().getAddress().getHostAddress() + ":" + server.address().getPort() + "/";
+        String url = (tls == null ? "http://" : "https://") + server.address().getAddress().getHostAddress() + ":"
+                + server.address().getPort() + "/";
+        if (server.addresses().size() > 1) {
+            java.net.InetSocketAddress plain = (java.net.InetSocketAddress) server.addresses().get(1);
+            url += " and http://" + plain.getAddress().getHostAddress() + ":" + plain.getPort() + "/";
+        }
         log.info("serving {}:{} with {} worker thread(s) on the {} reactor",
                 config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP),
                 config.get(WsgiSettings.NO_THREADS), server.reactorName());

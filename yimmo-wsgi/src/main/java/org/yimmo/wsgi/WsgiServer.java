@@ -96,6 +96,11 @@ public final class WsgiServer implements AutoCloseable {
      * caller keeps the log and closes it after {@link #shutdown}.
      */
     public static WsgiServer start(Options options, AccessLog accessLog) throws IOException {
+        return start(options, accessLog, null);
+    }
+
+    /** As {@link #start(Options, AccessLog)}, serving HTTPS with {@code tls} (null: plain HTTP). */
+    public static WsgiServer start(Options options, AccessLog accessLog, WsgiTls tls) throws IOException {
         PythonRuntime runtime = PythonRuntime.start(options.python());
         Reactor reactor = null;
         try {
@@ -103,9 +108,16 @@ public final class WsgiServer implements AutoCloseable {
             Dispatcher dispatcher = new Dispatcher();
             WorkQueue<HttpExchange> queue = new WorkQueue<>(QUEUE_CAPACITY, reactor, dispatcher::spaceAvailable);
             dispatcher.queue = queue;
-            HttpServer http = HttpServer.builder()
-                    .reactor(reactor)
-                    .listen(options.listen())
+            HttpServer.Builder builder = HttpServer.builder().reactor(reactor);
+            if (tls == null) {
+                builder.listen(options.listen());
+            } else {
+                builder.listenTls(options.listen(), tls.context());
+                if (tls.plainPort() >= 0) {
+                    builder.listen(options.serverName() + ":" + tls.plainPort());
+                }
+            }
+            HttpServer http = builder
                     .idleTimeout(options.idleTimeout())
                     .handler(dispatcher::dispatch)
                     .start();
@@ -134,9 +146,14 @@ public final class WsgiServer implements AutoCloseable {
         }
     }
 
-    /** The bound address. */
+    /** The bound address (the TLS one when TLS is on). */
     public InetSocketAddress address() {
         return (InetSocketAddress) http.localAddresses().get(0);
+    }
+
+    /** Every bound address: the TLS one first, then the extra plain-HTTP one if any. */
+    public List<java.net.SocketAddress> addresses() {
+        return http.localAddresses();
     }
 
     public String reactorName() {

@@ -154,6 +154,54 @@ public final class WsgiSettings {
             .envDescription("worker processes in a row that may fail to start before the manager gives up")
             .build();
 
+    /** With {@link #TLS_KEY}: the listen address serves HTTPS, as gunicorn's bind with certfile/keyfile. */
+    public static final Setting<Path> TLS_CERT = Setting.builder("TLS certificate", Parsers.path())
+            .longOption("--tls-cert")
+            .env("YIMMO_TLS_CERT_PATH")
+            .yaml("wsgi.tls.cert")
+            .yamlAlias("tls.cert")
+            .off()
+            .metavar("FILE")
+            .example("/path/to/site.crt")
+            .description("PEM certificate chain; with --tls-key the server speaks HTTPS")
+            .envDescription("TLS certificate path")
+            .build();
+
+    public static final Setting<Path> TLS_KEY = Setting.builder("TLS private key", Parsers.path())
+            .longOption("--tls-key")
+            .env("YIMMO_TLS_KEY_PATH")
+            .yaml("wsgi.tls.key")
+            .yamlAlias("tls.key")
+            .off()
+            .metavar("FILE")
+            .example("/path/to/cert.pem")
+            .description("PEM private key of --tls-cert (PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8)")
+            .envDescription("TLS private key path")
+            .build();
+
+    public static final Setting<String> TLS_KEY_PASSWORD = Setting.builder("TLS key password", Parsers.string())
+            .longOption("--tls-key-password")
+            .env("YIMMO_TLS_KEY_PASSWORD")
+            .off()
+            .metavar("PASSWORD")
+            .description("Password of an encrypted --tls-key (the environment variable keeps it out of ps)")
+            .envDescription("password of an encrypted TLS private key")
+            .build();
+
+    /** An extra plain-HTTP listener next to the TLS one (health checks, redirects). */
+    public static final Setting<Integer> PLAIN_PORT = Setting.builder("plain HTTP port", Parsers.integer(0, 65535))
+            .longOption("--plain-port")
+            .env("YIMMO_WSGI_PLAIN_PORT")
+            .yaml("wsgi.plain_port")
+            .off()
+            .metavar("PORT")
+            .description("With TLS on: also serve plain HTTP on this port of the bind address")
+            .envDescription("with TLS on, a port that also serves plain HTTP")
+            .build();
+
+    /** The TLS settings, checked together by {@link WsgiTls}. */
+    public static final List<Setting<?>> TLS = List.of(TLS_CERT, TLS_KEY, TLS_KEY_PASSWORD, PLAIN_PORT);
+
     private WsgiSettings() {
     }
 
@@ -162,6 +210,7 @@ public final class WsgiSettings {
         List<Setting<?>> all = new ArrayList<>(CoreSettings.ALL);
         all.addAll(List.of(NO_PROC, NO_THREADS, MODULE, APP, PYTHON, PYTHONPATH, SCRIPT_NAME, ACCESS_LOG,
                 GRACEFUL_TIMEOUT, TIMEOUT, MAX_REQUESTS, MAX_REQUESTS_JITTER, MAX_FAILED_STARTS));
+        all.addAll(TLS);
         return List.copyOf(all);
     }
 

@@ -234,7 +234,8 @@ class CommandLineTest {
         for (String line : expected) {
             assertContains(log, "setting " + line);
         }
-        assertEquals(WsgiSettings.all().size(), expected.size() + 1, "a setting is not covered");
+        // The TLS settings need certificate files and an HTTPS client: WsgiTlsTest covers them.
+        assertEquals(WsgiSettings.all().size() - WsgiSettings.TLS.size(), expected.size() + 1, "a setting is not covered");
         for (Setting<?> setting : WsgiSettings.all()) {
             assertTrue(log.contains("setting " + setting.name() + " = "), () -> setting + " not described:\n" + log);
         }

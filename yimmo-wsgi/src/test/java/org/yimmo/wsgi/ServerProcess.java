@@ -32,7 +32,7 @@ final class ServerProcess implements AutoCloseable {
 
     static final Path APPS = Path.of("src/test/python-apps").toAbsolutePath();
     static final Path EXAMPLES = Path.of("examples").toAbsolutePath();
-    private static final Pattern LISTENING = Pattern.compile("listening on http://([^/]+):(\\d+)/");
+    private static final Pattern LISTENING = Pattern.compile("listening on https?://([^/]+):(\\d+)/");
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 

@@ -54,7 +54,7 @@ public final class ConfigResolver {
         for (Setting<?> setting : this.settings) {
             List<String> claimed = new ArrayList<>();
             claimed.add("name " + setting.name());
-            setting.yamlKey().ifPresent(key -> claimed.add("YAML key " + key));
+            setting.yamlKeys().forEach(key -> claimed.add("YAML key " + key));
             setting.environment().forEach(variable -> claimed.add("environment variable " + variable));
             setting.aliases().forEach(alias -> claimed.add("environment variable " + alias.variable()));
             setting.longOption().ifPresent(option -> claimed.add("option " + option));
@@ -65,7 +65,7 @@ public final class ConfigResolver {
                     throw new IllegalArgumentException(setting + " and " + other + " share the " + claim);
                 }
             }
-            setting.yamlKey().ifPresent(keys::add);
+            keys.addAll(setting.yamlKeys());
         }
         for (String key : keys) {
             for (String other : keys) {
@@ -130,8 +130,8 @@ public final class ConfigResolver {
         if (fromEnvironment.isPresent()) {
             return fromEnvironment.get();
         }
-        Optional<String> key = setting.yamlKey();
-        if (yaml != null && key.isPresent() && yaml.has(key.get())) {
+        Optional<String> key = yaml == null ? Optional.empty() : yamlKeyGiven(setting, yaml);
+        if (key.isPresent()) {
             Object value = yaml.get(key.get());
             ConfigOrigin origin = ConfigOrigin.file(yaml.file(), key.get());
             String text = YamlSettingsFile.render(value);
@@ -142,6 +142,21 @@ public final class ConfigResolver {
             return setting.parse(text, origin);
         }
         return setting.defaultValue();
+    }
+
+    /** The one YAML key of {@code setting} the file gives, if any; giving two spellings is an error. */
+    private static Optional<String> yamlKeyGiven(Setting<?> setting, YamlSettingsFile yaml) {
+        String given = null;
+        for (String key : setting.yamlKeys()) {
+            if (yaml.has(key)) {
+                if (given != null) {
+                    throw new ConfigException("config file " + yaml.file() + ": " + given + " and " + key
+                            + " both set the " + setting.name() + "; keep one");
+                }
+                given = key;
+            }
+        }
+        return Optional.ofNullable(given);
     }
 
     private static <T> Optional<ConfigValue<T>> fromEnvironment(Setting<T> setting, Map<String, String> environment,

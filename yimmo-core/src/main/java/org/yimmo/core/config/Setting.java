@@ -34,6 +34,7 @@ public final class Setting<T> {
     private final String name;
     private final ValueParser<T> parser;
     private final String yamlKey;
+    private final List<String> yamlAliases;
     private final List<String> environment;
     private final List<EnvAlias> aliases;
     private final String longOption;
@@ -50,6 +51,7 @@ public final class Setting<T> {
         this.name = b.name;
         this.parser = b.parser;
         this.yamlKey = b.yamlKey;
+        this.yamlAliases = List.copyOf(b.yamlAliases);
         this.environment = List.copyOf(b.environment);
         this.aliases = List.copyOf(b.aliases);
         this.longOption = b.longOption;
@@ -62,6 +64,9 @@ public final class Setting<T> {
         if (yamlKey == null && environment.isEmpty() && aliases.isEmpty() && longOption == null) {
             throw new IllegalArgumentException("setting '" + name + "' has no source: give a YAML key, "
                     + "an environment variable or an option");
+        }
+        if (yamlKey == null && !yamlAliases.isEmpty()) {
+            throw new IllegalArgumentException("setting '" + name + "' has a YAML alias but no YAML key");
         }
         if (shortOption != null && longOption == null) {
             throw new IllegalArgumentException("setting '" + name + "' has a short option but no long one");
@@ -103,6 +108,20 @@ public final class Setting<T> {
     /** The dotted YAML key, e.g. {@code wsgi.port}; empty if the file cannot set it. */
     public Optional<String> yamlKey() {
         return Optional.ofNullable(yamlKey);
+    }
+
+    /**
+     * Every YAML key that sets it: {@link #yamlKey()} first, then its aliases (another spelling a
+     * file may use, such as the original's top-level {@code tls.cert}); empty if none.
+     */
+    public List<String> yamlKeys() {
+        if (yamlKey == null) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>(1 + yamlAliases.size());
+        keys.add(yamlKey);
+        keys.addAll(yamlAliases);
+        return List.copyOf(keys);
     }
 
     /** Its own environment variables, in the order they are consulted. */
@@ -203,6 +222,7 @@ public final class Setting<T> {
         private final String name;
         private final ValueParser<T> parser;
         private String yamlKey;
+        private final List<String> yamlAliases = new ArrayList<>();
         private final List<String> environment = new ArrayList<>();
         private final List<EnvAlias> aliases = new ArrayList<>();
         private String longOption;
@@ -229,6 +249,15 @@ public final class Setting<T> {
                 throw new IllegalArgumentException("not a dotted lower_snake YAML key: " + key);
             }
             this.yamlKey = key;
+            return this;
+        }
+
+        /** Another dotted YAML key for the same setting; a file giving both is an error. */
+        public Builder<T> yamlAlias(String key) {
+            if (!YAML_KEY.matcher(key).matches()) {
+                throw new IllegalArgumentException("not a dotted lower_snake YAML key: " + key);
+            }
+            this.yamlAliases.add(key);
             return this;
         }
 

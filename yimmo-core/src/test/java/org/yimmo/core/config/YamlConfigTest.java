@@ -83,6 +83,27 @@ class YamlConfigTest {
     }
 
     @Test
+    void shouldReadAYamlAliasAndRefuseBothSpellings() throws IOException {
+        Setting<Path> cert = Setting.builder("TLS certificate", Parsers.path()).yaml("wsgi.tls.cert")
+                .yamlAlias("tls.cert").env("YIMMO_TLS_CERT_PATH").description("d").build();
+        List<Setting<?>> settings = new ArrayList<>(CoreSettings.ALL);
+        settings.add(cert);
+        ConfigResolver resolver = new ConfigResolver(settings);
+
+        Path file = write("tls:\n  cert: /top/level.crt\n");
+        Config config = resolver.resolve(CommandLine.empty(), Map.of("YIMMO_WSGI_CONFIG", file.toString()));
+        assertEquals(new ConfigValue<>(Path.of("/top/level.crt"), ConfigOrigin.file(file, "tls.cert"),
+                "/top/level.crt"), config.value(cert));
+        assertEquals(List.of(), config.warnings());
+
+        write("tls:\n  cert: /a.crt\nwsgi:\n  tls:\n    cert: /b.crt\n");
+        String message = assertThrows(ConfigException.class, () -> resolver.resolve(CommandLine.empty(),
+                Map.of("YIMMO_WSGI_CONFIG", file.toString()))).getMessage();
+        assertEquals("config file " + file + ": wsgi.tls.cert and tls.cert both set the TLS certificate; keep one",
+                message);
+    }
+
+    @Test
     void shouldTurnYamlScalarsBackIntoTextForTheSameParsers() throws IOException {
         Path file = write("log_level: warn\n"
                 + "wsgi:\n  port: '8082'\n  bind: ::1\n  reactor: KQUEUE\n"

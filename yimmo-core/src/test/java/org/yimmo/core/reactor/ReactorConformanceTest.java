@@ -47,6 +47,7 @@ import org.yimmo.core.net.ConnectionHandler;
 import org.yimmo.core.net.EchoHandler;
 import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
+import org.yimmo.core.testing.OnLoop;
 
 /**
  * The behaviour every reactor backend must show. A backend module runs all of it by extending
@@ -119,15 +120,7 @@ public abstract class ReactorConformanceTest {
 
     /** Runs {@code task} on the reactor thread and returns its result. */
     private static <T> T onLoop(Reactor reactor, java.util.concurrent.Callable<T> task) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        reactor.execute(() -> {
-            try {
-                result.complete(task.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        });
-        return await(result);
+        return OnLoop.call(reactor, task, WAIT);
     }
 
     @Test
@@ -166,11 +159,7 @@ public abstract class ReactorConformanceTest {
 
     /** Polls a condition on the reactor thread until it holds; each poll is a reactor turn. */
     private static void awaitOnLoop(Reactor reactor, java.util.function.BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!onLoop(reactor, condition::getAsBoolean)) {
-            assertTrue(System.nanoTime() < deadline, "condition not reached on the reactor thread");
-            Thread.onSpinWait();
-        }
+        OnLoop.await(reactor, condition, WAIT);
     }
 
     @Test

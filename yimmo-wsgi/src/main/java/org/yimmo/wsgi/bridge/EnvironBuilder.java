@@ -16,7 +16,8 @@ import org.yimmo.wsgi.python.PythonRuntime;
  * of the constant entries, then the request's own, each value decoded from the head's bytes in
  * native memory (no Java String per field). One per worker thread; GIL held.
  *
- * <p>Rules: PATH_INFO is the percent-decoded path as a latin-1 str, without the SCRIPT_NAME prefix
+ * <p>Rules: over TLS, wsgi.url_scheme is {@code https} and HTTPS is {@code on} (as Apache and
+ * gunicorn set it); PATH_INFO is the percent-decoded path as a latin-1 str, without the SCRIPT_NAME prefix
  * when it starts with it; QUERY_STRING is raw; CONTENT_TYPE and CONTENT_LENGTH only when sent;
  * other fields become HTTP_* (upper case, '-' to '_'), repeated ones joined with ", ", and a field
  * whose name holds '_' is dropped (as the original does: otherwise "X_Forwarded_For" could pose
@@ -41,6 +42,10 @@ final class EnvironBuilder {
     private final long keyContentType;
     private final long keyContentLength;
     private final long keyInput;
+    private final long keyUrlScheme;
+    private final long keyHttps;
+    private final long https;
+    private final long on;
     private final long[] methods = new long[HttpMethod.values().length];
     private final long http10;
     private final long http11;
@@ -65,6 +70,10 @@ final class EnvironBuilder {
         keyContentType = intern("CONTENT_TYPE");
         keyContentLength = intern("CONTENT_LENGTH");
         keyInput = intern("wsgi.input");
+        keyUrlScheme = intern("wsgi.url_scheme");
+        keyHttps = intern("HTTPS");
+        https = intern("https");
+        on = intern("on");
         for (HttpMethod method : HttpMethod.values()) {
             if (method != HttpMethod.OTHER) {
                 methods[method.ordinal()] = intern(method.name());
@@ -98,6 +107,12 @@ final class EnvironBuilder {
             api.Py_IncRef(protocol);
             put(environ, keyProtocol, protocol);
             putRemote(environ, exchange.remoteAddress());
+            if (exchange.secure()) { // the base says "http"
+                api.Py_IncRef(https);
+                put(environ, keyUrlScheme, https);
+                api.Py_IncRef(on);
+                put(environ, keyHttps, on);
+            }
             putFields(environ, request, at);
             api.Py_IncRef(input);
             put(environ, keyInput, input);

@@ -1,0 +1,267 @@
+package org.yimmo.core.tls;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAKey;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yimmo.core.buffer.BufferPool;
+import org.yimmo.core.net.ProtocolFactory;
+
+/**
+ * A server's TLS settings: the JDK {@link SSLContext} with its certificate, TLS 1.3 and 1.2 only,
+ * the JDK's default (modern) cipher suites in the server's order of preference, ALPN answering
+ * {@code http/1.1} when the client offers it (and going on without ALPN when it does not), and
+ * where the engine's delegated tasks (the handshake's public-key work) run.
+ *
+ * <p>{@link #wrap} turns any protocol into the same protocol over TLS, on any reactor: each
+ * accepted connection is decorated by a {@link TlsConnection}.
+ *
+ * <p>Immutable and thread safe, but for the per-reactor-thread pools of network buffers, which
+ * each reactor thread makes for itself on first use.
+ */
+public final class TlsContext {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TlsContext.class);
+    /** The protocol versions offered, newest first. */
+    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    public static final String HTTP_1_1 = "http/1.1";
+    private static final int MAX_POOLED = 256;
+
+    private final SSLContext sslContext;
+    private final List<String> applicationProtocols;
+    private final Executor delegatedTasks;
+    private final String[] protocols;
+    private final int bufferSize;
+    private final ThreadLocal<BufferPool> pools;
+
+    private TlsContext(SSLContext sslContext, List<String> applicationProtocols, Executor delegatedTasks) {
+        this.sslContext = sslContext;
+        this.applicationProtocols = List.copyOf(applicationProtocols);
+        this.delegatedTasks = delegatedTasks;
+        SSLEngine probe = sslContext.createSSLEngine();
+        this.protocols = PROTOCOLS.stream()
+                .filter(p -> Arrays.asList(probe.getSupportedProtocols()).contains(p)).toArray(String[]::new);
+        if (protocols.length == 0) {
+            throw new TlsSetupException("the JDK's TLS provider supports neither TLS 1.3 nor TLS 1.2");
+        }
+        int packet = probe.getSession().getPacketBufferSize();
+        int application = probe.getSession().getApplicationBufferSize();
+        this.bufferSize = (Math.max(packet, application) + 1023) & ~1023;
+        this.pools = ThreadLocal.withInitial(() -> new BufferPool(bufferSize, MAX_POOLED));
+    }
+
+    /**
+     * Loads the PEM certificate chain and private key of {@code config}, checks that the key is
+     * the certificate's, and warns (naming the file and the dates) when the certificate is
+     * expired or not yet valid: the server starts anyway, as a clock may be wrong.
+     *
+     * @throws TlsSetupException naming the file and the problem
+     */
+    public static TlsContext load(TlsConfig config) {
+        List<X509Certificate> chain = PemFiles.readCertificates(config.certificate());
+        char[] password = config.password();
+        PrivateKey key;
+        try {
+            key = PemFiles.readPrivateKey(config.privateKey(), password);
+        } finally {
+            if (password != null) {
+                Arrays.fill(password, '\0');
+            }
+        }
+        checkKeyMatches(config.certificate(), chain.get(0), config.privateKey(), key);
+        warnIfNotValidNow(config.certificate(), chain.get(0));
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            char[] storePassword = new char[0];
+            store.setKeyEntry("server", key, storePassword, chain.toArray(new X509Certificate[0]));
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, storePassword);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), null, new SecureRandom());
+            return of(context);
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new TlsSetupException("cannot use certificate " + config.certificate() + " with key "
+                    + config.privateKey() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A context over an {@link SSLContext} the caller made (from a key store, say); ALPN offers
+     * {@code http/1.1}; delegated tasks run on the shared task threads.
+     */
+    public static TlsContext of(SSLContext sslContext) {
+        return new TlsContext(Objects.requireNonNull(sslContext, "sslContext"), List.of(HTTP_1_1),
+                TaskThreads.EXECUTOR);
+    }
+
+    /**
+     * Where the engine's delegated tasks (key exchange and signature, about a millisecond each
+     * with RSA 2048) run: by default on a few shared daemon threads, their result posted back to
+     * the reactor, so a handshake never stalls the reactor thread. {@code null} runs them inline
+     * on the reactor thread (fewer thread hops, for benchmarks and tiny deployments).
+     */
+    public TlsContext withDelegatedTasks(Executor executor) {
+        return new TlsContext(sslContext, applicationProtocols, executor);
+    }
+
+    /** The ALPN protocols this server accepts, in its order of preference; none disables ALPN. */
+    public TlsContext withApplicationProtocols(String... names) {
+        return new TlsContext(sslContext, List.of(names), delegatedTasks);
+    }
+
+    public SSLContext sslContext() {
+        return sslContext;
+    }
+
+    /**
+     * {@code protocol} over TLS: every connection is decorated by a {@link TlsConnection} that
+     * completes the handshake, within {@code handshakeTimeout}, before {@code protocol}'s
+     * handler sees it.
+     */
+    public ProtocolFactory wrap(ProtocolFactory protocol, Duration handshakeTimeout) {
+        Objects.requireNonNull(protocol, "protocol");
+        long timeoutNanos = handshakeTimeout.toNanos();
+        if (timeoutNanos <= 0) {
+            throw new IllegalArgumentException("handshakeTimeout must be positive: " + handshakeTimeout);
+        }
+        return raw -> new TlsConnection(this, raw, protocol, timeoutNanos).driver();
+    }
+
+    /** A server-side engine for one connection. */
+    SSLEngine newEngine(SocketAddress peer) {
+        SSLEngine engine = peer instanceof InetSocketAddress address
+                ? sslContext.createSSLEngine(address.getHostString(), address.getPort())
+                : sslContext.createSSLEngine();
+        engine.setUseClientMode(false);
+        SSLParameters parameters = engine.getSSLParameters();
+        parameters.setProtocols(protocols);
+        parameters.setUseCipherSuitesOrder(true);
+        engine.setSSLParameters(parameters);
+        if (!applicationProtocols.isEmpty()) {
+            // "" when the client offers none we speak: go on without ALPN rather than fail.
+            engine.setHandshakeApplicationProtocolSelector((e, offered) -> {
+                for (String name : applicationProtocols) {
+                    if (offered.contains(name)) {
+                        return name;
+                    }
+                }
+                return "";
+            });
+        }
+        return engine;
+    }
+
+    Executor delegatedTasks() {
+        return delegatedTasks;
+    }
+
+    /** Network buffers of this reactor thread; reactor thread only. */
+    BufferPool buffers() {
+        return pools.get();
+    }
+
+    int bufferSize() {
+        return bufferSize;
+    }
+
+    private static void checkKeyMatches(Path certificateFile, X509Certificate certificate, Path keyFile,
+            PrivateKey key) {
+        PublicKey publicKey = certificate.getPublicKey();
+        boolean matches;
+        try {
+            matches = matches(publicKey, key);
+        } catch (GeneralSecurityException e) {
+            throw new TlsSetupException("private key file " + keyFile + ": cannot check the key against certificate "
+                    + certificateFile + ": " + e.getMessage(), e);
+        }
+        if (!matches) {
+            throw new TlsSetupException("private key file " + keyFile + " does not match certificate file "
+                    + certificateFile + " (the key is not the certificate's: " + key.getAlgorithm() + " key, "
+                    + publicKey.getAlgorithm() + " certificate for " + certificate.getSubjectX500Principal() + ")");
+        }
+    }
+
+    /** Signs a random message with the key and verifies it with the certificate's public key. */
+    private static boolean matches(PublicKey publicKey, PrivateKey key) throws GeneralSecurityException {
+        if (!publicKey.getAlgorithm().equals(key.getAlgorithm())) {
+            return false;
+        }
+        if (key instanceof RSAKey rsa && publicKey instanceof RSAKey rsaPublic
+                && !rsa.getModulus().equals(rsaPublic.getModulus())) {
+            return false;
+        }
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "DSA" -> "SHA256withDSA";
+            case "Ed25519", "Ed448", "EdDSA" -> key.getAlgorithm();
+            default -> null; // RSASSA-PSS: the modulus comparison above is the check
+        };
+        if (algorithm == null) {
+            return true;
+        }
+        byte[] message = new byte[32];
+        new SecureRandom().nextBytes(message);
+        Signature signer = Signature.getInstance(algorithm);
+        signer.initSign(key);
+        signer.update(message);
+        byte[] signature = signer.sign();
+        Signature verifier = Signature.getInstance(algorithm);
+        verifier.initVerify(publicKey);
+        verifier.update(message);
+        return verifier.verify(signature);
+    }
+
+    private static void warnIfNotValidNow(Path file, X509Certificate certificate) {
+        try {
+            certificate.checkValidity();
+        } catch (CertificateExpiredException e) {
+            LOG.warn("certificate {} ({}) expired on {} (valid from {}); serving it anyway", file,
+                    certificate.getSubjectX500Principal(), certificate.getNotAfter().toInstant(),
+                    certificate.getNotBefore().toInstant());
+        } catch (CertificateNotYetValidException e) {
+            LOG.warn("certificate {} ({}) is not valid before {} (until {}); serving it anyway", file,
+                    certificate.getSubjectX500Principal(), certificate.getNotBefore().toInstant(),
+                    certificate.getNotAfter().toInstant());
+        }
+    }
+
+    /** Daemon threads for delegated tasks, shared by every context, made on first use. */
+    private static final class TaskThreads {
+        static final ExecutorService EXECUTOR;
+
+        static {
+            AtomicInteger count = new AtomicInteger();
+            int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+            EXECUTOR = Executors.newFixedThreadPool(threads, task -> {
+                Thread thread = new Thread(task, "yimmo-tls-task-" + count.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+    }
+}

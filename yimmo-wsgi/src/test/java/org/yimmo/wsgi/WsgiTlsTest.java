@@ -1,0 +1,136 @@
+package org.yimmo.wsgi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * yimmo-wsgi over TLS, in child processes: the environ says https, the settings come from each
+ * source (the original's top-level {@code tls:} YAML key too), an extra plain listener serves
+ * http, and a half-given or broken certificate is a usage error naming the setting or the file.
+ */
+class WsgiTlsTest {
+
+    @TempDir
+    static Path dir;
+    private static Path cert;
+    private static Path key;
+    private static HttpClient client;
+
+    @BeforeAll
+    static void makeCertificate() throws Exception {
+        cert = dir.resolve("cert.pem");
+        key = dir.resolve("key.pem");
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "2",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
+        String output = new String(openssl.getInputStream().readAllBytes());
+        assertEquals(0, openssl.waitFor(), output);
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        try (InputStream in = Files.newInputStream(cert)) {
+            trusted.setCertificateEntry("server", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(context)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private static String get(String url) throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return response.body();
+    }
+
+    private static void assertContains(String haystack, String needle) {
+        assertTrue(haystack.contains(needle), () -> "expected '" + needle + "' in:\n" + haystack);
+    }
+
+    @Test
+    void shouldServeHttpsWithTheSchemeInTheEnviron() throws Exception {
+        try (ServerProcess server = ServerProcess.start(List.of("-P", "0", "--tls-cert", cert.toString(),
+                "--tls-key", key.toString(), "report:app"), Map.of())) {
+            assertContains(server.stdout(), "listening on https://127.0.0.1:" + server.port() + "/");
+            String body = get("https://127.0.0.1:" + server.port() + "/x");
+            assertContains(body, "\"url_scheme\": \"https\"");
+            assertContains(body, "\"https\": \"on\"");
+        }
+    }
+
+    @Test
+    void shouldReadTheSettingsFromTheEnvironmentAndTheOriginalsYamlAndAddAPlainListener() throws Exception {
+        Path config = dir.resolve("tls.yaml");
+        Files.writeString(config, "tls:\n  cert: " + cert + "\nwsgi:\n  port: 0\n  plain_port: 0\n");
+        Map<String, String> env = ServerProcess.env("YIMMO_TLS_KEY_PATH", key.toString());
+        try (ServerProcess server = ServerProcess.start(List.of("-c", config.toString(), "-l", "DEBUG", "report:app"),
+                env)) {
+            assertContains(server.stderr(), "setting TLS certificate = " + cert + " (" + config + ": tls.cert)");
+            assertContains(server.stderr(), "setting TLS private key = " + key
+                    + " (environment variable YIMMO_TLS_KEY_PATH)");
+            Matcher plain = Pattern.compile(" and http://127\\.0\\.0\\.1:(\\d+)/").matcher(server.stdout());
+            assertTrue(plain.find(), server.stdout());
+            assertContains(get("https://127.0.0.1:" + server.port() + "/x"), "\"url_scheme\": \"https\"");
+            String overPlain = get("http://127.0.0.1:" + plain.group(1) + "/x");
+            assertContains(overPlain, "\"url_scheme\": \"http\"");
+            assertContains(overPlain, "\"https\": null");
+        }
+    }
+
+    @Test
+    void shouldServeAnEncryptedKeyWithItsPassword() throws Exception {
+        Path encrypted = dir.resolve("encrypted.pem");
+        Process openssl = new ProcessBuilder("openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", key.toString(),
+                "-out", encrypted.toString(), "-passout", "pass:s3cret").redirectErrorStream(true).start();
+        assertEquals(0, openssl.waitFor(), new String(openssl.getInputStream().readAllBytes()));
+        try (ServerProcess server = ServerProcess.start(List.of("-P", "0", "--tls-cert", cert.toString(),
+                "--tls-key", encrypted.toString(), "report:app"), ServerProcess.env("YIMMO_TLS_KEY_PASSWORD", "s3cret"))) {
+            assertContains(get("https://127.0.0.1:" + server.port() + "/x"), "\"https\": \"on\"");
+        }
+    }
+
+    @Test
+    void shouldRefuseHalfATlsSettingOrABrokenFile() throws Exception {
+        assertUsageError(List.of("--tls-cert", cert.toString(), "report:app"), Map.of(),
+                "TLS certificate '" + cert + "' from command line option --tls-cert needs its private key too: set"
+                        + " --tls-key, YIMMO_TLS_KEY_PATH or wsgi.tls.key in the config file");
+        assertUsageError(List.of("report:app"), ServerProcess.env("YIMMO_TLS_KEY_PATH", key.toString()),
+                "TLS private key '" + key + "' from environment variable YIMMO_TLS_KEY_PATH needs its certificate too");
+        assertUsageError(List.of("--plain-port", "8080", "report:app"), Map.of(),
+                "plain HTTP port 8080 from command line option --plain-port is only for TLS servers");
+        Path missing = dir.resolve("missing.pem");
+        assertUsageError(List.of("--tls-cert", missing.toString(), "--tls-key", key.toString(), "report:app"), Map.of(),
+                "cannot serve TLS: certificate file " + missing + " does not exist");
+        assertUsageError(List.of("--tls-cert", cert.toString(), "--tls-key", cert.toString(), "report:app"), Map.of(),
+                "cannot serve TLS: private key file " + cert + " holds no PEM private key");
+    }
+
+    private static void assertUsageError(List<String> args, Map<String, String> env, String message) throws Exception {
+        ServerProcess.Result result = ServerProcess.run(args, env);
+        assertEquals(2, result.exitCode(), () -> args + " " + env + ":\n" + result.all());
+        assertContains(result.stderr(), "yimmo-wsgi: " + message);
+        assertEquals("", result.stdout());
+    }
+}
