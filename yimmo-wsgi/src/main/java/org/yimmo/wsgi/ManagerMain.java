@@ -33,20 +33,14 @@ final class ManagerMain {
     private ManagerMain() {
     }
 
-    static int run(Config config, Map<String, String> env, PrintStream out, PrintStream err) {
+    /** @param tls the TLS settings, checked by the caller before any worker starts (null: plain HTTP) */
+    static int run(Config config, WsgiTls tls, Map<String, String> env, PrintStream out, PrintStream err) {
         Logger log = LoggerFactory.getLogger(ManagerMain.class);
         try {
             new PythonLocator(env).locate(config.find(WsgiSettings.PYTHON).orElse(null));
         } catch (PythonSetupException e) {
             err.println("yimmo-wsgi: " + e.getMessage());
             return ConfigException.EXIT_USAGE;
-        }
-        WsgiTls tls;
-        try {
-            tls = WsgiTls.from(config); // the certificate and key are checked once here, not N times
-        } catch (ConfigException e) {
-            err.println("yimmo-wsgi: " + e.getMessage());
-            return e.exitCode();
         }
         if (tls != null && tls.plainPort() >= 0) {
             err.println("yimmo-wsgi: --plain-port is not available with --no-proc above 1 yet"

@@ -94,7 +94,7 @@ public final class WsgiMain {
             return e.exitCode();
         }
         if (managerLink == null && config.get(WsgiSettings.NO_PROC) > 1) {
-            return ManagerMain.run(config, env, out, err);
+            return ManagerMain.run(config, tls, env, out, err);
         }
         int listenFd;
         try {

@@ -104,7 +104,7 @@ public final class WsgiServer implements AutoCloseable {
         PythonRuntime runtime = PythonRuntime.start(options.python());
         Reactor reactor = null;
         try {
-            reactor = ReactorSelection.open(options.reactor(), ReactorOptions.defaults());
+            reactor = ReactorSelection.open(options.reactor(), reactorOptions(options.processes()));
             Dispatcher dispatcher = new Dispatcher();
             WorkQueue<HttpExchange> queue = new WorkQueue<>(QUEUE_CAPACITY, reactor, dispatcher::spaceAvailable);
             dispatcher.queue = queue;
@@ -144,6 +144,18 @@ public final class WsgiServer implements AutoCloseable {
             runtime.close();
             throw e;
         }
+    }
+
+    /**
+     * With several worker processes on one listening socket, each accepts one connection per
+     * turn: a reactor that took every pending connection at once (wrk opens its 64 together)
+     * would keep them all, on keep-alive, while the other workers idle. One at a time, the
+     * processes woken for the same socket take turns.
+     */
+    private static ReactorOptions reactorOptions(int processes) {
+        ReactorOptions defaults = ReactorOptions.defaults();
+        return processes == 1 ? defaults : new ReactorOptions(defaults.clock(), defaults.timerTickNanos(),
+                defaults.timerWheelSize(), defaults.bufferSize(), defaults.maxPooledBuffers(), defaults.tasksPerTurn(), 1);
     }
 
     /** The bound address (the TLS one when TLS is on). */
