@@ -25,18 +25,8 @@ import org.yimmo.posix.Processes;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ProcessManagerTest {
 
-    private final List<WsgiProcess> started = new java.util.ArrayList<>();
-
-    private WsgiProcess track(WsgiProcess server) {
-        started.add(server);
-        return server;
-    }
-
-    /** A failed test leaves no process behind. */
-    @org.junit.jupiter.api.AfterEach
-    void killLeftovers() {
-        started.forEach(WsgiProcess::kill);
-    }
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessCleanup processes = new ProcessCleanup();
 
     private static final Duration READY = Duration.ofSeconds(60);
     private static final Pattern READY_LINE = Pattern.compile("worker \\d+ \\(pid (\\d+)\\) ready");
@@ -49,7 +39,7 @@ class ProcessManagerTest {
         String[] all = new String[args.length + 1];
         System.arraycopy(args, 0, all, 0, args.length);
         all[args.length] = "workers_app:app";
-        return track(WsgiProcess.start(env, all));
+        return processes.track(WsgiProcess.start(env, all));
     }
 
     /** Waits until {@code count} more workers became ready after {@code mark}; their pids. */

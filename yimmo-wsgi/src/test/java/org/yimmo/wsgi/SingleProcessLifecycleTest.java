@@ -25,18 +25,8 @@ import org.yimmo.posix.Processes;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SingleProcessLifecycleTest {
 
-    private final List<WsgiProcess> started = new java.util.ArrayList<>();
-
-    private WsgiProcess track(WsgiProcess server) {
-        started.add(server);
-        return server;
-    }
-
-    /** A failed test leaves no process behind. */
-    @org.junit.jupiter.api.AfterEach
-    void killLeftovers() {
-        started.forEach(WsgiProcess::kill);
-    }
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessCleanup processes = new ProcessCleanup();
 
     private static final Duration RESTART = Duration.ofSeconds(60);
 
@@ -54,7 +44,7 @@ class SingleProcessLifecycleTest {
     void sighupReplacesTheProcessInPlaceUnderLoadWithTheNewCode() throws Exception {
         Path marker = dir.resolve("marker.txt");
         Files.writeString(marker, "first");
-        WsgiProcess server = track(WsgiProcess.start(Map.of("YIMMO_TEST_MARKER_FILE", marker.toString()), "workers_app:app"));
+        WsgiProcess server = processes.track(WsgiProcess.start(Map.of("YIMMO_TEST_MARKER_FILE", marker.toString()), "workers_app:app"));
         assertEquals("first", get(server, "/marker"));
         try (LoadClient load = new LoadClient(server, 8)) {
             load.awaitAnswers(0, 300, 30_000);
@@ -75,7 +65,7 @@ class SingleProcessLifecycleTest {
 
     @Test
     void maxRequestsReplacesTheProcessWithoutFailures() throws Exception {
-        WsgiProcess server = track(WsgiProcess.start(Map.of(), "--max-requests", "400", "workers_app:app"));
+        WsgiProcess server = processes.track(WsgiProcess.start(Map.of(), "--max-requests", "400", "workers_app:app"));
         try (LoadClient load = new LoadClient(server, 4)) {
             String log = server.awaitLog(0, "--max-requests: replacing this process", Duration.ofSeconds(60));
             server.awaitLog(log.indexOf("--max-requests: replacing"), "serving workers_app:app", RESTART);
@@ -88,7 +78,7 @@ class SingleProcessLifecycleTest {
 
     @Test
     void stuckRequestIsLoggedAndTheProcessReplacesItself() throws Exception {
-        WsgiProcess server = track(WsgiProcess.start(Map.of(), "--timeout", "2", "--graceful-timeout", "1",
+        WsgiProcess server = processes.track(WsgiProcess.start(Map.of(), "--timeout", "2", "--graceful-timeout", "1",
                 "workers_app:app"));
         try (RawClient stuck = new RawClient(server)) {
             stuck.send("GET /stuck HTTP/1.1\r\nHost: test\r\n\r\n");
@@ -104,7 +94,7 @@ class SingleProcessLifecycleTest {
 
     @Test
     void secondSigintStopsAtOnce() throws Exception {
-        WsgiProcess server = track(WsgiProcess.start(Map.of(), "workers_app:app"));
+        WsgiProcess server = processes.track(WsgiProcess.start(Map.of(), "workers_app:app"));
         CompletableFuture.runAsync(() -> {
             try {
                 get(server, "/slow?20");
