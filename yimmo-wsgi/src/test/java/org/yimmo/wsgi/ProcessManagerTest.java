@@ -129,6 +129,7 @@ class ProcessManagerTest {
         try (LoadClient load = new LoadClient(server, 8)) {
             server.awaitLog(0, "retiring after", Duration.ofSeconds(60));
             awaitReady(server, 0, 4); // two replacements at least
+            server.awaitLog(0, "exited (exit code 0)", Duration.ofSeconds(30)); // a retired worker is gone
             long answered = load.answered();
             load.awaitAnswers(answered, 200, 30_000);
             assertEquals(List.of(), load.failures(), "no request fails when a worker retires");
