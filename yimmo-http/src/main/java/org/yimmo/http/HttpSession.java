@@ -62,6 +62,12 @@ final class HttpSession implements ConnectionHandler, TimerTask {
     private static final int FULL = -2;
     /** How long and how much a closing connection discards before it closes anyway. */
     private static final long LINGER_NANOS = 2_000_000_000L;
+    /**
+     * While the server drains, how long a connection that has sent nothing yet may take to send
+     * its first request: the client opened it to send one, and closing it first would fail that
+     * request on a connection the client had no reason to think stale.
+     */
+    private static final long DRAIN_FIRST_REQUEST_NANOS = 1_000_000_000L;
     private static final long LINGER_BYTES = 256 * 1024;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -101,6 +107,8 @@ final class HttpSession implements ConnectionHandler, TimerTask {
     private long timerId;
     private long timerDeadline;
     private boolean headStarted;
+    /** False until the first request head arrives: a new connection, not an idle keep-alive one. */
+    private boolean servedAny;
     private long idleSince;
     private long headSince;
     private long bodyActivity;
@@ -270,6 +278,7 @@ final class HttpSession implements ConnectionHandler, TimerTask {
     }
 
     private void dispatch(RequestHead parsed) {
+        servedAny = true;
         if (exchange == null) {
             exchange = new HttpExchange(this, context);
         }
@@ -726,7 +735,8 @@ final class HttpSession implements ConnectionHandler, TimerTask {
         switch (state) {
             case AWAIT_HEAD -> deadline = headStarted
                     ? headSince + context.headerTimeoutNanos
-                    : idleSince + (context.draining ? 0 : context.idleTimeoutNanos);
+                    : idleSince + (!context.draining ? context.idleTimeoutNanos
+                            : servedAny ? 0 : DRAIN_FIRST_REQUEST_NANOS);
             case IN_EXCHANGE -> {
                 if (writePending) {
                     deadline = writeActivity + context.writeTimeoutNanos;
@@ -780,7 +790,11 @@ final class HttpSession implements ConnectionHandler, TimerTask {
             return;
         }
         if (state == AWAIT_HEAD && !headStarted) {
-            connection.close();
+            if (servedAny) {
+                connection.close();
+            } else {
+                armTimer(); // a new connection: its first request gets a moment to arrive
+            }
         }
     }
 

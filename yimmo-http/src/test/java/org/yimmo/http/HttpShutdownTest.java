@@ -27,6 +27,10 @@ class HttpShutdownTest {
         CountDownLatch inHandler = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         HttpHandler held = exchange -> {
+            if (exchange.path().equals("/fast")) {
+                exchange.response().send(200, "text/plain", ByteBuffer.wrap("fast".getBytes(StandardCharsets.US_ASCII)));
+                return;
+            }
             inHandler.countDown();
             new Thread(() -> {
                 try {
@@ -40,7 +44,11 @@ class HttpShutdownTest {
         try (TestServer server = TestServer.start(held);
                 RawHttpClient working = server.connect();
                 RawHttpClient halfway = server.connect();
-                RawHttpClient idle = server.connect()) {
+                RawHttpClient idle = server.connect();
+                RawHttpClient fresh = server.connect();
+                RawHttpClient silent = server.connect()) {
+            idle.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals("fast", idle.read().text()); // now an idle keep-alive connection
             working.send(GET);
             assertTrue(inHandler.await(5, TimeUnit.SECONDS));
             halfway.send("GET /warm HTTP/1.1\r\nHost: x\r\n"); // a head half-sent is not idle
@@ -48,7 +56,16 @@ class HttpShutdownTest {
             CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(
                     () -> server.server.shutdown(Duration.ofSeconds(10)));
 
-            assertTrue(idle.closedByServer(), "an idle connection is closed at once");
+            long drainStarted = System.nanoTime();
+            assertTrue(idle.closedByServer(), "an idle keep-alive connection is closed at once");
+            assertTrue(System.nanoTime() - drainStarted < TimeUnit.MILLISECONDS.toNanos(900), "at once");
+            // A new connection has not sent its first request yet: it gets a moment to, then an answer.
+            fresh.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttpClient.Response first = fresh.read();
+            assertEquals("fast", first.text());
+            assertEquals("close", first.header("connection"));
+            assertTrue(fresh.closedByServer());
+            assertTrue(silent.closedByServer(), "a new connection that sends nothing is closed after that moment");
             assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", server.address().getPort()).close(),
                     "the listener is closed");
             assertFalse(stopped.isDone(), "the busy connections hold the shutdown");
