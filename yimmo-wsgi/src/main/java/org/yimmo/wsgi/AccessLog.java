@@ -1,13 +1,10 @@
 package org.yimmo.wsgi;
 
-import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.FileOutputStream;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +32,9 @@ import org.yimmo.http.parser.RequestHead;
  * exchange is still its own) and offers it to a bounded multi-producer queue, lock free; one
  * writer thread formats the entries, writes them through a buffer and flushes whenever the
  * queue runs dry, so lines reach the file within about {@link #IDLE_PARK_NANOS} of the response.
+ * The buffer only ever goes out as whole lines, in one {@code write} each time: the worker
+ * processes of a manager append to the same file (or standard output), and with
+ * {@code O_APPEND} one write is placed whole, so their lines interleave but are never cut.
  * The reactor thread is never involved. When the queue is full (the disk cannot keep up) the
  * worker waits for room rather than drop lines, as Apache's synchronous log would. Thread safe.
  */
@@ -54,7 +54,12 @@ public final class AccessLog implements Closeable {
     }
 
     private final MpscArrayQueue<Entry> queue = new MpscArrayQueue<>(CAPACITY);
-    private final Writer out;
+    /** Bytes of whole lines that one write takes out. */
+    static final int BUFFER_BYTES = 64 * 1024;
+    private final OutputStream out;
+    // Writer thread only: whole lines not written yet.
+    private final byte[] pending = new byte[BUFFER_BYTES];
+    private int used;
     private final boolean closeOut;
     private final String target;
     private final Thread writer;
@@ -64,7 +69,7 @@ public final class AccessLog implements Closeable {
     private String cachedTime;
     private final ZoneId zone = ZoneId.systemDefault();
 
-    private AccessLog(Writer out, boolean closeOut, String target) {
+    private AccessLog(OutputStream out, boolean closeOut, String target) {
         this.out = out;
         this.closeOut = closeOut;
         this.target = target;
@@ -80,14 +85,11 @@ public final class AccessLog implements Closeable {
      */
     public static AccessLog open(Path file) throws IOException {
         if (file.toString().equals(STDOUT)) {
-            OutputStream stdout = new FileOutputStream(FileDescriptor.out);
-            return new AccessLog(new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.ISO_8859_1),
-                    64 * 1024), false, "standard output");
+            return new AccessLog(new FileOutputStream(FileDescriptor.out), false, "standard output");
         }
         OutputStream stream = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
                 StandardOpenOption.WRITE);
-        return new AccessLog(new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.ISO_8859_1),
-                64 * 1024), true, file.toString());
+        return new AccessLog(stream, true, file.toString());
     }
 
     /**
@@ -101,8 +103,12 @@ public final class AccessLog implements Closeable {
     public void record(HttpExchange exchange, int status, long bytes, long epochMillis) {
         RequestHead head = exchange.request();
         String requestLine = head.methodName() + " " + head.target() + (head.version() == 10 ? " HTTP/1.0" : " HTTP/1.1");
-        Entry entry = new Entry(host(exchange.remoteAddress()), requestLine, status, bytes,
-                exchange.header("referer"), exchange.header("user-agent"), epochMillis);
+        offer(new Entry(host(exchange.remoteAddress()), requestLine, status, bytes,
+                exchange.header("referer"), exchange.header("user-agent"), epochMillis));
+    }
+
+    /** Queues one entry, waiting for room when the queue is full. */
+    void offer(Entry entry) {
         while (!queue.offer(entry)) {
             if (closed) {
                 return;
@@ -130,7 +136,7 @@ public final class AccessLog implements Closeable {
                 boolean stopping = closed; // read before draining: entries offered before close are written
                 int written = queue.drain(this::write);
                 if (written == 0) {
-                    out.flush();
+                    writePending();
                     if (stopping) {
                         break;
                     }
@@ -141,24 +147,46 @@ public final class AccessLog implements Closeable {
             LOG.error("access log {}: cannot write, no more lines will be logged: {}", target, e.getMessage());
             closed = true;
             queue.clear();
+            used = 0;
         } finally {
             try {
-                if (closeOut) {
-                    out.close();
-                } else {
-                    out.flush();
-                }
+                writePending();
             } catch (IOException e) {
                 LOG.warn("access log {}: {}", target, e.getMessage());
+            }
+            if (closeOut) {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    LOG.warn("access log {}: {}", target, e.getMessage());
+                }
             }
         }
     }
 
+    /** Adds the entry's line to the buffer, writing the buffer out first if the line does not fit. */
     private void write(Entry entry) {
+        String line = format(entry); // ASCII only: escape() leaves nothing else
         try {
-            out.write(format(entry));
+            if (used + line.length() > pending.length) {
+                writePending();
+            }
+            if (line.length() > pending.length) {
+                out.write(line.getBytes(StandardCharsets.ISO_8859_1));
+                return;
+            }
+            for (int i = 0; i < line.length(); i++) {
+                pending[used++] = (byte) line.charAt(i);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writePending() throws IOException {
+        if (used > 0) {
+            out.write(pending, 0, used);
+            used = 0;
         }
     }
 
