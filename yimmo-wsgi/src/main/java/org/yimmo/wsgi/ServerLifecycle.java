@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.posix.Processes;
 import org.yimmo.wsgi.manager.ManagerLink;
+import org.yimmo.wsgi.manager.Supervisor;
 
 /**
  * How a serving process ends: the signals it answers and the one graceful stop they lead to.
@@ -66,6 +67,29 @@ final class ServerLifecycle {
         handle("TERM", () -> stop(0));
         handle("INT", () -> LOG.debug("SIGINT left to the manager"));
         handle("HUP", () -> LOG.debug("SIGHUP left to the manager"));
+    }
+
+    /**
+     * The supervisor of a process serving alone: nobody to beat for, and a replacement is this
+     * process re-executed through {@code relaunch}.
+     */
+    Supervisor replacingItself(Relaunch relaunch) {
+        return new Supervisor() {
+            @Override
+            public boolean heartbeat() {
+                return true;
+            }
+
+            @Override
+            public void retire(long served) {
+                replace(relaunch, "--max-requests");
+            }
+
+            @Override
+            public void stuck(int slot, long seconds) {
+                replace(relaunch, "--timeout");
+            }
+        };
     }
 
     /** Stops gracefully on a thread of its own, then exits with {@code status}. */

@@ -3,6 +3,7 @@ package org.yimmo.wsgi;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.yimmo.wsgi.manager.Supervisor;
 
 /**
  * A worker process's watchdog thread, on the JVM side so that it runs whatever Python does: once
@@ -16,18 +17,6 @@ final class Watchdog implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
     private static final long TICK_MILLIS = 1000;
     private static final Duration STACK_WAIT = Duration.ofSeconds(5);
-
-    /** Who replaces this worker: the process manager, through its control pipe. */
-    interface Supervisor {
-        /** The heartbeat; false when the supervisor is gone. */
-        boolean heartbeat();
-
-        /** This worker has served {@code served} requests: replace it gracefully. */
-        void retire(long served);
-
-        /** Worker thread {@code slot} is stuck in the application: replace this worker now. */
-        void stuck(int slot, long seconds);
-    }
 
     private final WsgiServer server;
     private final Supervisor supervisor;

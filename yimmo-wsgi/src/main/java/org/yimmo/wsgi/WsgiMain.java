@@ -23,6 +23,7 @@ import org.yimmo.core.net.ListenAddress;
 import org.yimmo.posix.ListeningSocket;
 import org.yimmo.wsgi.manager.ManagerLink;
 import org.yimmo.wsgi.manager.ProcessManager;
+import org.yimmo.wsgi.manager.Supervisor;
 import org.yimmo.wsgi.python.PythonException;
 import org.yimmo.wsgi.python.PythonInstallation;
 import org.yimmo.wsgi.python.PythonLocator;
@@ -142,27 +143,19 @@ public final class WsgiMain {
         ServerLifecycle lifecycle = new ServerLifecycle(server, config.get(WsgiSettings.GRACEFUL_TIMEOUT), accessLog);
         if (managerLink != null) {
             lifecycle.handleSignalsAsWorker();
-            serveAsWorker(config, server, managerLink);
+            startWatchdog(config, server, managerLink, lifecycle);
+            log.info("worker (pid {}) serving {}:{} with {} thread(s) on the {} reactor", ProcessHandle.current().pid(),
+                    config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP), config.get(WsgiSettings.NO_THREADS),
+                    server.reactorName());
+            if (!managerLink.ready()) {
+                log.warn("the process manager is gone: stopping");
+                lifecycle.stop(0);
+            }
             return -1;
         }
         ServerLifecycle.Relaunch relaunch = new ServerLifecycle.Relaunch(ProcessManager.currentCommand(), env, listenFd);
         lifecycle.handleSignalsAlone(relaunch);
-        startWatchdog(config, server, new Watchdog.Supervisor() {
-            @Override
-            public boolean heartbeat() {
-                return true;
-            }
-
-            @Override
-            public void retire(long served) {
-                lifecycle.replace(relaunch, "--max-requests");
-            }
-
-            @Override
-            public void stuck(int slot, long seconds) {
-                lifecycle.replace(relaunch, "--timeout");
-            }
-        });
+        startWatchdog(config, server, lifecycle.replacingItself(relaunch), lifecycle);
         String url = (tls == null ? "http://" : "https://") + server.address().getAddress().getHostAddress() + ":"
                 + server.address().getPort() + "/";
         if (server.addresses().size() > 1) {
@@ -178,48 +171,16 @@ public final class WsgiMain {
     }
 
     /**
-     * A worker process of the manager: tells it the worker is ready, then keeps the heartbeat and
-     * the {@code --max-requests} and {@code --timeout} watch. SIGINT is left to the manager (a
-     * terminal's Ctrl-C reaches the whole process group): it answers with SIGTERM.
-     */
-    private static void serveAsWorker(Config config, WsgiServer server, ManagerLink link) {
-        Logger log = LoggerFactory.getLogger(WsgiMain.class);
-        startWatchdog(config, server, new Watchdog.Supervisor() {
-            @Override
-            public boolean heartbeat() {
-                return link.alive() && link.managerAlive();
-            }
-
-            @Override
-            public void retire(long served) {
-                link.retire(served);
-            }
-
-            @Override
-            public void stuck(int slot, long seconds) {
-                link.stuck(slot, seconds);
-            }
-        });
-        log.info("worker (pid {}) serving {}:{} with {} thread(s) on the {} reactor", ProcessHandle.current().pid(),
-                config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP), config.get(WsgiSettings.NO_THREADS),
-                server.reactorName());
-        if (!link.ready()) {
-            log.warn("the process manager is gone: stopping");
-            new Thread(() -> System.exit(0), "yimmo-orphaned").start();
-        }
-    }
-
-    /**
      * The watchdog: heartbeat, {@code --max-requests} (plus a random 0..jitter, so that workers
      * started together do not retire together) and {@code --timeout}. A failed heartbeat (the
      * manager is gone) stops the process gracefully.
      */
-    private static void startWatchdog(Config config, WsgiServer server, Watchdog.Supervisor supervisor) {
+    private static void startWatchdog(Config config, WsgiServer server, Supervisor supervisor,
+            ServerLifecycle lifecycle) {
         int jitter = config.get(WsgiSettings.MAX_REQUESTS_JITTER);
         int max = config.get(WsgiSettings.MAX_REQUESTS);
         long maxRequests = max == 0 ? 0 : max + (long) ThreadLocalRandom.current().nextInt(jitter + 1);
-        new Watchdog(server, supervisor, maxRequests, config.get(WsgiSettings.TIMEOUT),
-                () -> new Thread(() -> System.exit(0), "yimmo-orphaned").start()).start();
+        new Watchdog(server, supervisor, maxRequests, config.get(WsgiSettings.TIMEOUT), () -> lifecycle.stop(0)).start();
     }
 
     /**

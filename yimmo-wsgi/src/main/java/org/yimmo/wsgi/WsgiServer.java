@@ -2,6 +2,7 @@ package org.yimmo.wsgi;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -154,8 +155,7 @@ public final class WsgiServer implements AutoCloseable {
      */
     private static ReactorOptions reactorOptions(int processes) {
         ReactorOptions defaults = ReactorOptions.defaults();
-        return processes == 1 ? defaults : new ReactorOptions(defaults.clock(), defaults.timerTickNanos(),
-                defaults.timerWheelSize(), defaults.bufferSize(), defaults.maxPooledBuffers(), defaults.tasksPerTurn(), 1);
+        return processes == 1 ? defaults : defaults.withAcceptsPerTurn(1);
     }
 
     /** The bound address (the TLS one when TLS is on). */
@@ -164,7 +164,7 @@ public final class WsgiServer implements AutoCloseable {
     }
 
     /** Every bound address: the TLS one first, then the extra plain-HTTP one if any. */
-    public List<java.net.SocketAddress> addresses() {
+    public List<SocketAddress> addresses() {
         return http.localAddresses();
     }
 

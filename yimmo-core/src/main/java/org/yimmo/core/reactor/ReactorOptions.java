@@ -39,4 +39,9 @@ public record ReactorOptions(
         return new ReactorOptions(newClock, timerTickNanos, timerWheelSize, bufferSize, maxPooledBuffers,
                 tasksPerTurn, acceptsPerTurn);
     }
+
+    public ReactorOptions withAcceptsPerTurn(int newAcceptsPerTurn) {
+        return new ReactorOptions(clock, timerTickNanos, timerWheelSize, bufferSize, maxPooledBuffers,
+                tasksPerTurn, newAcceptsPerTurn);
+    }
 }

@@ -13,7 +13,7 @@ import org.yimmo.posix.Processes;
  * <p>The manager passes the listening socket as descriptor 3 and this pipe as descriptor 4, and
  * names them, with its own pid, in the environment ({@link #LISTEN_FD_ENV} and the others).
  */
-public final class ManagerLink {
+public final class ManagerLink implements Supervisor {
 
     /** The inherited listening socket's descriptor number. */
     public static final String LISTEN_FD_ENV = "YIMMO_WSGI_LISTEN_FD";
@@ -53,7 +53,7 @@ public final class ManagerLink {
     }
 
     /** True while the process that started this one is still its parent. */
-    public boolean managerAlive() {
+    private boolean managerAlive() {
         return Processes.parentPid() == managerPid;
     }
 
@@ -62,19 +62,22 @@ public final class ManagerLink {
         return send(READY);
     }
 
-    /** The heartbeat; false when the manager is gone. */
-    public boolean alive() {
-        return send(ALIVE);
+    /** The heartbeat; false when the manager is gone (the write failed, or this process was orphaned). */
+    @Override
+    public boolean heartbeat() {
+        return send(ALIVE) && managerAlive();
     }
 
     /** Asks to be replaced gracefully after {@code served} requests ({@code --max-requests}). */
-    public boolean retire(long served) {
-        return send(RETIRE + " " + served);
+    @Override
+    public void retire(long served) {
+        send(RETIRE + " " + served);
     }
 
     /** Asks to be replaced now: worker thread {@code slot} is stuck in the application. */
-    public boolean stuck(int slot, long seconds) {
-        return send(STUCK + " " + slot + " " + seconds);
+    @Override
+    public void stuck(int slot, long seconds) {
+        send(STUCK + " " + slot + " " + seconds);
     }
 
     private synchronized boolean send(String message) {
