@@ -240,11 +240,12 @@ public final class ProcessManager {
                     kill(worker, Processes.SIGKILL);
                     worker.killAt = now + KILL_AFTER_GRACE_NANOS;
                 }
-            } else if (worker.state == State.STARTING && now - worker.startedAt > settings.startTimeout().toNanos()) {
+            } else if (worker.state == State.STARTING && worker.killAt == 0
+                    && now - worker.startedAt > settings.startTimeout().toNanos()) {
+                // Still STARTING when it exits: counted as a failed start, with the back-off.
                 LOG.warn("{} not ready after {} s: SIGKILL", worker, settings.startTimeout().toSeconds());
                 kill(worker, Processes.SIGKILL);
-                worker.state = State.STOPPING;
-                worker.killAt = now + KILL_AFTER_GRACE_NANOS;
+                worker.killAt = now;
             } else if (worker.state == State.READY && now - worker.lastHeard > settings.heartbeatLimit().toNanos()) {
                 LOG.warn("{} silent for {} s: SIGKILL", worker, settings.heartbeatLimit().toSeconds());
                 kill(worker, Processes.SIGKILL);

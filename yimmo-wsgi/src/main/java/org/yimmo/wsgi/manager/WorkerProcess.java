@@ -29,7 +29,7 @@ final class WorkerProcess {
     boolean replaced;
     long readyAt;
     long lastHeard;
-    /** When STOPPING: the time to send SIGKILL. */
+    /** When STOPPING: the time to send SIGKILL; when STARTING: when it was killed for not starting (0: not). */
     long killAt;
 
     private final int controlFd;
