@@ -20,7 +20,10 @@
 #   nginx        start_private_nginx DIR PORT HTTP_LINES SERVER_LINES (a private instance as
 #                label 'nginx', answering 'location = /status' with 200 "OK")
 #   wrk output   parse_wrk FILE -> 'rps p50_us p99_us non2xx_3xx connect read write timeout'
-#   report       median N...; group_digits N; ratio A B; error_text STATUS CONNECT READ WRITE TIMEOUT;
+#   generator    parse_load FILE -> 'rps p50_us p99_us status connect read write timeout parse'
+#                (the report of org.yimmo.bench.load.LoadGenerator; write is always 0)
+#   report       median N...; group_digits N; ratio A B;
+#                error_text STATUS CONNECT READ WRITE TIMEOUT [PARSE];
 #                end_report FLAGGED ROUNDS DIED (the closing flags; exits 1 if any)
 #
 # Globals the caller must set (before calling the functions that read them):
@@ -226,6 +229,31 @@ parse_wrk() {
         }' "$1"
 }
 
+# parse_load FILE: the report of org.yimmo.bench.load.LoadGenerator (latencies in ms there) as
+# 'rps p50_us p99_us status connect read write timeout parse', the fields of parse_wrk plus the
+# generator's parse errors; write is always 0 (a failed write shows up as a read/reset error).
+parse_load() {
+    awk '
+        /^Requests\/sec:/ { rps = $2; seen = 1 }
+        /^Latency:/ { for (i = 2; i < NF; i++) { if ($i == "p50") p50 = $(i + 1) * 1000; if ($i == "p99") p99 = $(i + 1) * 1000 } }
+        /^Errors:/ {
+            # Errors:        0 (connect 0, read/reset 0, timeout 0, status 0, parse 0)
+            line = $0; sub(/^[^(]*\(/, "", line); gsub(/[),]/, "", line)
+            n = split(line, f, " ")
+            for (i = 1; i < n; i += 2) err[f[i]] = f[i + 1]
+            errors = 1
+        }
+        END {
+            if (!seen || p50 == "" || p99 == "" || !errors) {
+                print "unparseable generator output:" (seen ? "" : " no Requests/sec") \
+                    (p50 == "" || p99 == "" ? " no latency" : "") (errors ? "" : " no errors line") > "/dev/stderr"
+                exit 1
+            }
+            printf "%s %.0f %.0f %d %d %d 0 %d %d\n", rps, p50, p99, err["status"] + 0, err["connect"] + 0,
+                err["read/reset"] + 0, err["timeout"] + 0, err["parse"] + 0
+        }' "$1"
+}
+
 # ----------------------------------------------------------------------------------- report
 
 # median of the arguments (mean of the middle two for an even count)
@@ -247,12 +275,15 @@ ratio() {
         if (b <= 0) print "n/a"; else if (a / b >= 0.1) printf "%.2f", a / b; else printf "%.4f", a / b }'
 }
 
-# error_text STATUS CONNECT READ WRITE TIMEOUT: '' when clean, else a short description
+# error_text STATUS CONNECT READ WRITE TIMEOUT [PARSE]: '' when clean, else a short description
 error_text() {
     local t=""
     (($1)) && t="non-2xx/3xx $1"
     if (($2 + $3 + $4 + $5)); then
         t="${t:+$t; }socket connect $2, read $3, write $4, timeout $5"
+    fi
+    if ((${6:-0})); then
+        t="${t:+$t; }parse $6"
     fi
     printf '%s' "$t"
 }

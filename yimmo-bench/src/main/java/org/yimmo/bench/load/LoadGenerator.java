@@ -114,7 +114,7 @@ public final class LoadGenerator {
                 errors += thread.progressErrors();
             }
             long now = System.nanoTime();
-            if (now < measureStart) {
+            if (now < measureStart + 100_000_000L) { // less than 0.1 s measured: nothing to say yet
                 out.printf(Locale.ROOT, "%5.1f s  warming up%n", (now - start) / 1e9);
             } else {
                 double rate = (requests - lastRequests) / ((now - lastTime) / 1e9);
