@@ -19,6 +19,9 @@
 #                STARTED_PIDS, keeps TMP_DIR in RAW_DIR if set, removes TMP_DIR)
 #   nginx        start_private_nginx DIR PORT HTTP_LINES SERVER_LINES (a private instance as
 #                label 'nginx', answering 'location = /status' with 200 "OK")
+#   WSGI         wsgi_app_dir APP; wsgi_app_module APP (the benchmark apps: hello, flask, cpu,
+#                payload, echo); wsgi_server_cmd SERVER PORT DIR MODULE PROCESSES THREADS (the
+#                command line of yimmo, gunicorn (gthread), gunicorn-sync, uwsgi or waitress)
 #   wrk output   parse_wrk FILE -> 'rps p50_us p99_us non2xx_3xx connect read write timeout'
 #   generator    parse_load FILE -> 'rps p50_us p99_us status connect read write timeout parse'
 #                (the report of org.yimmo.bench.load.LoadGenerator; write is always 0)
@@ -32,6 +35,9 @@
 #   START_TIMEOUT  seconds wait_ready waits for an answer            (wait_ready)
 #   TMP_DIR        the run's temporary directory, '' until created   (cleanup)
 #   RAW_DIR        directory to copy TMP_DIR into on exit, '' for none (cleanup)
+#   ROOT           the repository root                               (wsgi_app_dir)
+#   YIMMO_BIN      yimmo-wsgi's launcher; PYTHON the interpreter yimmo embeds and waitress runs
+#                                                                    (wsgi_server_cmd)
 # Globals this library defines and owns:
 #   STARTED_PIDS   associative array LABEL -> PID of each server started by start_server and not
 #                  yet stopped; each PID is also the id of the server's process group.
@@ -40,7 +46,7 @@
 #
 # Processes are stopped by the process group this script started (setsid), never by name.
 
-# shellcheck disable=SC2154 # PIN, SERVER_CPUS, START_TIMEOUT, RAW_DIR are set by the caller
+# shellcheck disable=SC2154 # PIN, SERVER_CPUS, START_TIMEOUT, RAW_DIR, ROOT, YIMMO_BIN, PYTHON: the caller's
 
 # PIDs of the servers this script started (each is also its process group id), by label.
 declare -gA STARTED_PIDS=()
@@ -351,4 +357,47 @@ EOF
     start_server nginx "$TMP_DIR/nginx.out" "" \
         nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/logs/error.log" -g 'daemon off;'
     wait_ready nginx "$port" "$dir/logs/error.log" /status
+}
+
+# --------------------------------------------------------------------------------------- WSGI
+
+# wsgi_app_dir APP / wsgi_app_module APP: where a benchmark app lives and its MODULE:CALLABLE.
+#   hello    yimmo-wsgi/examples/hello.py (14-byte body)
+#   flask    yimmo-bench/apps/flask_hello.py (the same body through Flask)
+#   cpu      yimmo-bench/apps/cpu_bound.py (about 2 ms of pure Python per request)
+#   payload  yimmo-bench/apps/payload.py (a 10 KiB body)
+#   echo     yimmo-bench/apps/echo.py (answers a POST with its body)
+wsgi_app_dir() {
+    case $1 in
+        hello) echo "$ROOT/yimmo-wsgi/examples" ;;
+        flask | cpu | payload | echo) echo "$ROOT/yimmo-bench/apps" ;;
+    esac
+}
+wsgi_app_module() {
+    case $1 in
+        hello) echo hello:app ;;
+        flask) echo flask_hello:app ;;
+        cpu) echo cpu_bound:app ;;
+        payload) echo payload:app ;;
+        echo) echo echo:app ;;
+    esac
+}
+
+# wsgi_server_cmd SERVER PORT DIR MODULE PROCESSES THREADS: prints the command that serves
+# MODULE on 127.0.0.1:PORT with PROCESSES worker processes of THREADS threads each, one word per
+# line (NUL-separated). gunicorn-sync has no threads (one request at a time per worker, and no
+# keep-alive); waitress is always one process (PROCESSES is ignored). Start it in DIR.
+wsgi_server_cmd() {
+    local server=$1 port=$2 dir=$3 module=$4 processes=$5 threads=$6
+    case $server in
+        yimmo) printf '%s\0' "$YIMMO_BIN" --python "$PYTHON" --port "$port" -p "$processes" -t "$threads" "$module" ;;
+        gunicorn) printf '%s\0' gunicorn --worker-class gthread --workers "$processes" --threads "$threads" \
+            --bind "127.0.0.1:$port" --chdir "$dir" "$module" ;;
+        gunicorn-sync) printf '%s\0' gunicorn --worker-class sync --workers "$processes" \
+            --bind "127.0.0.1:$port" --chdir "$dir" "$module" ;;
+        uwsgi) printf '%s\0' uwsgi --http11-socket "127.0.0.1:$port" --plugin python3 --master \
+            --die-on-term --need-app --disable-logging --chdir "$dir" --module "$module" \
+            --processes "$processes" --threads "$threads" ;;
+        waitress) printf '%s\0' "$PYTHON" -m waitress --listen="127.0.0.1:$port" --threads="$threads" "$module" ;;
+    esac
 }
