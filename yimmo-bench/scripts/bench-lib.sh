@@ -24,7 +24,8 @@
 #                command line of yimmo, gunicorn (gthread), gunicorn-sync, uwsgi or waitress)
 #   wrk output   parse_wrk FILE -> 'rps p50_us p99_us non2xx_3xx connect read write timeout'
 #   generator    parse_load FILE -> 'rps p50_us p99_us status connect read write timeout parse'
-#                (the report of org.yimmo.bench.load.LoadGenerator; write is always 0)
+#                (the report of org.yimmo.bench.load.LoadGenerator; write is always 0);
+#                run_generator CPUS OUTFILE ARGS... (one pinned run, parsed)
 #   report       median N...; group_digits N; ratio A B;
 #                error_text STATUS CONNECT READ WRITE TIMEOUT [PARSE];
 #                end_report FLAGGED ROUNDS DIED (the closing flags; exits 1 if any)
@@ -36,6 +37,7 @@
 #   TMP_DIR        the run's temporary directory, '' until created   (cleanup)
 #   RAW_DIR        directory to copy TMP_DIR into on exit, '' for none (cleanup)
 #   ROOT           the repository root                               (wsgi_app_dir)
+#   BENCH_JAR      yimmo-bench/target/benchmarks.jar                 (run_generator)
 #   YIMMO_BIN      yimmo-wsgi's launcher; PYTHON the interpreter yimmo embeds and waitress runs
 #                                                                    (wsgi_server_cmd)
 # Globals this library defines and owns:
@@ -46,7 +48,7 @@
 #
 # Processes are stopped by the process group this script started (setsid), never by name.
 
-# shellcheck disable=SC2154 # PIN, SERVER_CPUS, START_TIMEOUT, RAW_DIR, ROOT, YIMMO_BIN, PYTHON: the caller's
+# shellcheck disable=SC2154 # PIN, SERVER_CPUS, START_TIMEOUT, RAW_DIR, ROOT, BENCH_JAR, YIMMO_BIN, PYTHON: the caller's
 
 # PIDs of the servers this script started (each is also its process group id), by label.
 declare -gA STARTED_PIDS=()
@@ -258,6 +260,19 @@ parse_load() {
             printf "%s %.0f %.0f %d %d %d 0 %d %d\n", rps, p50, p99, err["status"] + 0, err["connect"] + 0,
                 err["read/reset"] + 0, err["timeout"] + 0, err["parse"] + 0
         }' "$1"
+}
+
+# run_generator CPUS OUTFILE ARGS...: one run of org.yimmo.bench.load.LoadGenerator ARGS from
+# BENCH_JAR, pinned to CPUS; its report goes to OUTFILE, its progress to OUTFILE.progress; prints
+# parse_load's line. A failed run or an unparseable report ends the script (status 3).
+run_generator() {
+    local cpus=$1 out=$2
+    shift 2
+    local -a pin=()
+    mapfile -d '' pin < <(pin_prefix "$cpus")
+    "${pin[@]}" java -cp "$BENCH_JAR" org.yimmo.bench.load.LoadGenerator "$@" >"$out" 2>"$out.progress" ||
+        { cat "$out" "$out.progress" >&2; die 3 "the generator failed"; }
+    parse_load "$out" || die 3 "cannot parse $out"
 }
 
 # ----------------------------------------------------------------------------------- report

@@ -197,13 +197,10 @@ app_load() {
 # the parsed line (see parse_load).
 run_load() {
     local app=$1 port=$2 secs=$3 warm=$4 out=$5
-    local -a pin=() load=()
-    mapfile -d '' pin < <(pin_prefix "$LOAD_CPUS")
+    local -a load=()
     mapfile -d '' load < <(app_load "$app")
-    "${pin[@]}" java -cp "$BENCH_JAR" org.yimmo.bench.load.LoadGenerator -c "$CONNECTIONS" -d "$secs" \
-        -w "$warm" --timeout 2 "${load[@]}" "http://127.0.0.1:$port$(app_path "$app")" >"$out" 2>"$out.progress" ||
-        { cat "$out" "$out.progress" >&2; die 3 "the generator failed"; }
-    parse_load "$out" || die 3 "cannot parse $out"
+    run_generator "$LOAD_CPUS" "$out" -c "$CONNECTIONS" -d "$secs" -w "$warm" --timeout 2 "${load[@]}" \
+        "http://127.0.0.1:$port$(app_path "$app")"
 }
 
 # start_for_app APP SERVER PORT: starts SERVER on the app and waits until it answers.

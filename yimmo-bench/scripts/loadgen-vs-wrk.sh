@@ -121,17 +121,14 @@ ensure_tools() {
 # run_client wrk|gen PORT SECONDS OUTFILE: one run, pinned to LOAD_CPUS; prints the parsed line.
 run_client() {
     local client=$1 port=$2 secs=$3 out=$4 url="http://127.0.0.1:$2/status"
-    local -a pin=()
-    mapfile -d '' pin < <(pin_prefix "$LOAD_CPUS")
     if [[ $client == wrk ]]; then
+        local -a pin=()
+        mapfile -d '' pin < <(pin_prefix "$LOAD_CPUS")
         "${pin[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 2s --latency "$url" >"$out" 2>&1 ||
             { cat "$out" >&2; die 3 "wrk failed"; }
         parse_wrk "$out" || die 3 "cannot parse $out"
     else
-        "${pin[@]}" java -cp "$BENCH_JAR" org.yimmo.bench.load.LoadGenerator -t "$THREADS" -c "$CONNECTIONS" \
-            -d "$secs" -w "$GEN_WARMUP" --timeout 2 "$url" >"$out" 2>"$out.progress" ||
-            { cat "$out" "$out.progress" >&2; die 3 "the generator failed"; }
-        parse_load "$out" || die 3 "cannot parse $out"
+        run_generator "$LOAD_CPUS" "$out" -t "$THREADS" -c "$CONNECTIONS" -d "$secs" -w "$GEN_WARMUP" --timeout 2 "$url"
     fi
 }
 
