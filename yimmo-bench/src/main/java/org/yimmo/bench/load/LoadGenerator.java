@@ -81,7 +81,7 @@ public final class LoadGenerator {
                 first += count;
             }
         } catch (IOException | RuntimeException e) {
-            threads.forEach(LoadThread::stop);
+            threads.forEach(LoadThread::abandon);
             throw e;
         }
         String backend = threads.get(0).reactor().backend();

@@ -90,9 +90,9 @@ final class LoadThread {
         thread.join();
     }
 
-    /** Stops early, from any thread. */
-    void stop() {
-        reactor.execute(() -> finish());
+    /** Closes the reactor of a thread that was never started (the run could not begin). */
+    void abandon() {
+        reactor.close();
     }
 
     long progressRequests() {

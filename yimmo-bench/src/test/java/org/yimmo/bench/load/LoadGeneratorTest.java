@@ -218,7 +218,7 @@ class LoadGeneratorTest {
         long correctedP99 = results.corrected.getValueAtPercentile(99);
         long uncorrectedP99 = results.uncorrected.getValueAtPercentile(99);
         assertTrue(correctedP99 >= 400_000, "corrected p99 " + correctedP99 + " us");
-        assertTrue(uncorrectedP99 < 100_000, "uncorrected p99 " + uncorrectedP99 + " us");
+        assertTrue(uncorrectedP99 < 200_000, "uncorrected p99 " + uncorrectedP99 + " us");
         assertTrue(results.uncorrected.getMaxValue() >= 450_000, "the stalled request itself");
     }
 
