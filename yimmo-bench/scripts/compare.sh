@@ -62,7 +62,8 @@ Options:
   -h, --help           this text
 
 Peers are Debian packages: install them with yimmo-bench/scripts/install-peers.sh (as root).
-yimmo-wsgi and yimmo-bench must be built: mvn -q -DskipTests package
+yimmo-wsgi and yimmo-bench must be built: mvn -q -DskipTests package (BENCH_CLASSPATH in the
+environment, if set, is the generator's classpath instead of yimmo-bench/target/benchmarks.jar).
 
 Report: per app, a row per server: median requests/s, yimmo's ratio to it (yimmo / server),
 median p50 and p99 in µs, and the errors of its runs (a peer's errors are reported, not fatal).
@@ -92,7 +93,9 @@ PIN=1
 SERVER_CPUS=0
 LOAD_CPUS=1
 RAW_DIR=""
-readonly BENCH_JAR=$ROOT/yimmo-bench/target/benchmarks.jar
+# BENCH_CLASSPATH in the environment replaces the shaded jar (the JUnit smoke test passes its own
+# classpath, since the jar is made after the tests).
+readonly BENCH_JAR=${BENCH_CLASSPATH:-$ROOT/yimmo-bench/target/benchmarks.jar}
 readonly YIMMO_BIN=$ROOT/yimmo-wsgi/bin/yimmo-wsgi
 readonly ALL_APPS=" hello payload echo flask status "
 readonly ALL_SERVERS=" yimmo gunicorn gunicorn-sync uwsgi waitress "
@@ -181,7 +184,7 @@ ensure_tools() {
     if [[ " ${APP_LIST[*]} " == *" status "* ]] && ! command -v nginx >/dev/null; then
         die 3 "nginx is not installed; run yimmo-bench/scripts/install-peers.sh as root"
     fi
-    [[ -f $BENCH_JAR ]] || die 3 "$BENCH_JAR is missing; build first: mvn -q -DskipTests package"
+    [[ -n ${BENCH_CLASSPATH:-} || -f $BENCH_JAR ]] || die 3 "$BENCH_JAR is missing; build first: mvn -q -DskipTests package"
     [[ -x $YIMMO_BIN ]] || die 3 "$YIMMO_BIN is missing"
 }
 
