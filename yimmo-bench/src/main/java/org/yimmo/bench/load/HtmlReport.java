@@ -104,7 +104,7 @@ final class HtmlReport {
         int plotH = HEIGHT - TOP - BOTTOM;
         for (int i = 0; i <= maxX; i++) {
             double x = LEFT + plotW * i / maxX;
-            String label = i == 0 ? "0%" : Results.trim(100 - 100 / Math.pow(10, i)) + "%";
+            String label = i == 0 ? "0%" : i == 1 ? "90%" : "99" + (i == 2 ? "" : "." + "9".repeat(i - 2)) + "%";
             html.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>"
                     + "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>%n",
                     x, TOP, x, TOP + plotH, x, TOP + plotH + 18, label));

@@ -59,7 +59,9 @@ public record LoadOptions(String host, int port, String target, int connections,
               -w, --warmup S       discarded seconds before the measurement (default 0)
               -R, --rate N         open loop: N requests/s in all, sent at fixed intervals on each
                                    connection; latency counted from the intended send time
-                                   (default 0: closed loop, each connection as fast as it goes)
+                                   (default 0: closed loop, each connection as fast as it goes);
+                                   give it -w: the generator's own start (class loading, JIT)
+                                   delays the first requests, and the correction counts that too
                   --close          a new connection for every request
                   --pipeline N     requests in flight per connection (default 1)
                   --method M       request method (default GET)
