@@ -19,8 +19,15 @@
 #                STARTED_PIDS, keeps TMP_DIR in RAW_DIR if set, removes TMP_DIR)
 #   nginx        start_private_nginx DIR PORT HTTP_LINES SERVER_LINES (a private instance as
 #                label 'nginx', answering 'location = /status' with 200 "OK")
+#   WSGI         wsgi_app_dir APP; wsgi_app_module APP (the benchmark apps: hello, flask, cpu,
+#                payload, echo); wsgi_server_cmd SERVER PORT DIR MODULE PROCESSES THREADS (the
+#                command line of yimmo, gunicorn (gthread), gunicorn-sync, uwsgi or waitress)
 #   wrk output   parse_wrk FILE -> 'rps p50_us p99_us non2xx_3xx connect read write timeout'
-#   report       median N...; group_digits N; ratio A B; error_text STATUS CONNECT READ WRITE TIMEOUT;
+#   generator    parse_load FILE -> 'rps p50_us p99_us status connect read write timeout parse'
+#                (the report of org.yimmo.bench.load.LoadGenerator; write is always 0);
+#                run_generator CPUS OUTFILE ARGS... (one pinned run, parsed)
+#   report       median N...; group_digits N; ratio A B;
+#                error_text STATUS CONNECT READ WRITE TIMEOUT [PARSE];
 #                end_report FLAGGED ROUNDS DIED (the closing flags; exits 1 if any)
 #
 # Globals the caller must set (before calling the functions that read them):
@@ -29,6 +36,10 @@
 #   START_TIMEOUT  seconds wait_ready waits for an answer            (wait_ready)
 #   TMP_DIR        the run's temporary directory, '' until created   (cleanup)
 #   RAW_DIR        directory to copy TMP_DIR into on exit, '' for none (cleanup)
+#   ROOT           the repository root                               (wsgi_app_dir)
+#   BENCH_JAR      yimmo-bench/target/benchmarks.jar                 (run_generator)
+#   YIMMO_BIN      yimmo-wsgi's launcher; PYTHON the interpreter yimmo embeds and waitress runs
+#                                                                    (wsgi_server_cmd)
 # Globals this library defines and owns:
 #   STARTED_PIDS   associative array LABEL -> PID of each server started by start_server and not
 #                  yet stopped; each PID is also the id of the server's process group.
@@ -37,7 +48,7 @@
 #
 # Processes are stopped by the process group this script started (setsid), never by name.
 
-# shellcheck disable=SC2154 # PIN, SERVER_CPUS, START_TIMEOUT, RAW_DIR are set by the caller
+# shellcheck disable=SC2154 # PIN, SERVER_CPUS, START_TIMEOUT, RAW_DIR, ROOT, BENCH_JAR, YIMMO_BIN, PYTHON: the caller's
 
 # PIDs of the servers this script started (each is also its process group id), by label.
 declare -gA STARTED_PIDS=()
@@ -226,6 +237,44 @@ parse_wrk() {
         }' "$1"
 }
 
+# parse_load FILE: the report of org.yimmo.bench.load.LoadGenerator (latencies in ms there) as
+# 'rps p50_us p99_us status connect read write timeout parse', the fields of parse_wrk plus the
+# generator's parse errors; write is always 0 (a failed write shows up as a read/reset error).
+parse_load() {
+    awk '
+        /^Requests\/sec:/ { rps = $2; seen = 1 }
+        /^Latency:/ { for (i = 2; i < NF; i++) { if ($i == "p50") p50 = $(i + 1) * 1000; if ($i == "p99") p99 = $(i + 1) * 1000 } }
+        /^Errors:/ {
+            # Errors:        0 (connect 0, read/reset 0, timeout 0, status 0, parse 0)
+            line = $0; sub(/^[^(]*\(/, "", line); gsub(/[),]/, "", line)
+            n = split(line, f, " ")
+            for (i = 1; i < n; i += 2) err[f[i]] = f[i + 1]
+            errors = 1
+        }
+        END {
+            if (!seen || p50 == "" || p99 == "" || !errors) {
+                print "unparseable generator output:" (seen ? "" : " no Requests/sec") \
+                    (p50 == "" || p99 == "" ? " no latency" : "") (errors ? "" : " no errors line") > "/dev/stderr"
+                exit 1
+            }
+            printf "%s %.0f %.0f %d %d %d 0 %d %d\n", rps, p50, p99, err["status"] + 0, err["connect"] + 0,
+                err["read/reset"] + 0, err["timeout"] + 0, err["parse"] + 0
+        }' "$1"
+}
+
+# run_generator CPUS OUTFILE ARGS...: one run of org.yimmo.bench.load.LoadGenerator ARGS from
+# BENCH_JAR, pinned to CPUS; its report goes to OUTFILE, its progress to OUTFILE.progress; prints
+# parse_load's line. A failed run or an unparseable report ends the script (status 3).
+run_generator() {
+    local cpus=$1 out=$2
+    shift 2
+    local -a pin=()
+    mapfile -d '' pin < <(pin_prefix "$cpus")
+    "${pin[@]}" java -cp "$BENCH_JAR" org.yimmo.bench.load.LoadGenerator "$@" >"$out" 2>"$out.progress" ||
+        { cat "$out" "$out.progress" >&2; die 3 "the generator failed"; }
+    parse_load "$out" || die 3 "cannot parse $out"
+}
+
 # ----------------------------------------------------------------------------------- report
 
 # median of the arguments (mean of the middle two for an even count)
@@ -247,12 +296,15 @@ ratio() {
         if (b <= 0) print "n/a"; else if (a / b >= 0.1) printf "%.2f", a / b; else printf "%.4f", a / b }'
 }
 
-# error_text STATUS CONNECT READ WRITE TIMEOUT: '' when clean, else a short description
+# error_text STATUS CONNECT READ WRITE TIMEOUT [PARSE]: '' when clean, else a short description
 error_text() {
     local t=""
     (($1)) && t="non-2xx/3xx $1"
     if (($2 + $3 + $4 + $5)); then
         t="${t:+$t; }socket connect $2, read $3, write $4, timeout $5"
+    fi
+    if ((${6:-0})); then
+        t="${t:+$t; }parse $6"
     fi
     printf '%s' "$t"
 }
@@ -320,4 +372,47 @@ EOF
     start_server nginx "$TMP_DIR/nginx.out" "" \
         nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/logs/error.log" -g 'daemon off;'
     wait_ready nginx "$port" "$dir/logs/error.log" /status
+}
+
+# --------------------------------------------------------------------------------------- WSGI
+
+# wsgi_app_dir APP / wsgi_app_module APP: where a benchmark app lives and its MODULE:CALLABLE.
+#   hello    yimmo-wsgi/examples/hello.py (14-byte body)
+#   flask    yimmo-bench/apps/flask_hello.py (the same body through Flask)
+#   cpu      yimmo-bench/apps/cpu_bound.py (about 2 ms of pure Python per request)
+#   payload  yimmo-bench/apps/payload.py (a 10 KiB body)
+#   echo     yimmo-bench/apps/echo.py (answers a POST with its body)
+wsgi_app_dir() {
+    case $1 in
+        hello) echo "$ROOT/yimmo-wsgi/examples" ;;
+        flask | cpu | payload | echo) echo "$ROOT/yimmo-bench/apps" ;;
+    esac
+}
+wsgi_app_module() {
+    case $1 in
+        hello) echo hello:app ;;
+        flask) echo flask_hello:app ;;
+        cpu) echo cpu_bound:app ;;
+        payload) echo payload:app ;;
+        echo) echo echo:app ;;
+    esac
+}
+
+# wsgi_server_cmd SERVER PORT DIR MODULE PROCESSES THREADS: prints the command that serves
+# MODULE on 127.0.0.1:PORT with PROCESSES worker processes of THREADS threads each, one word per
+# line (NUL-separated). gunicorn-sync has no threads (one request at a time per worker, and no
+# keep-alive); waitress is always one process (PROCESSES is ignored). Start it in DIR.
+wsgi_server_cmd() {
+    local server=$1 port=$2 dir=$3 module=$4 processes=$5 threads=$6
+    case $server in
+        yimmo) printf '%s\0' "$YIMMO_BIN" --python "$PYTHON" --port "$port" -p "$processes" -t "$threads" "$module" ;;
+        gunicorn) printf '%s\0' gunicorn --worker-class gthread --workers "$processes" --threads "$threads" \
+            --bind "127.0.0.1:$port" --chdir "$dir" "$module" ;;
+        gunicorn-sync) printf '%s\0' gunicorn --worker-class sync --workers "$processes" \
+            --bind "127.0.0.1:$port" --chdir "$dir" "$module" ;;
+        uwsgi) printf '%s\0' uwsgi --http11-socket "127.0.0.1:$port" --plugin python3 --master \
+            --die-on-term --need-app --disable-logging --chdir "$dir" --module "$module" \
+            --processes "$processes" --threads "$threads" ;;
+        waitress) printf '%s\0' "$PYTHON" -m waitress --listen="127.0.0.1:$port" --threads="$threads" "$module" ;;
+    esac
 }

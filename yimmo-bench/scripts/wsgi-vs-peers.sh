@@ -291,34 +291,6 @@ mib() {
 
 # ---------------------------------------------------------------------------------- one app
 
-# app_dir APP / app_module APP
-app_dir() {
-    case $1 in
-        hello) echo "$ROOT/yimmo-wsgi/examples" ;;
-        flask | cpu) echo "$ROOT/yimmo-bench/apps" ;;
-    esac
-}
-app_module() {
-    case $1 in
-        hello) echo hello:app ;;
-        flask) echo flask_hello:app ;;
-        cpu) echo cpu_bound:app ;;
-    esac
-}
-
-# server_cmd SERVER PORT DIR MODULE: prints the command, one word per line (NUL-separated)
-server_cmd() {
-    local server=$1 port=$2 dir=$3 module=$4
-    case $server in
-        yimmo) printf '%s\0' "$YIMMO_BIN" --python "$PYTHON" --port "$port" -p "$PROCESSES" -t 1 "$module" ;;
-        gunicorn) printf '%s\0' gunicorn --worker-class gthread --workers "$PROCESSES" --threads 1 \
-            --bind "127.0.0.1:$port" --chdir "$dir" "$module" ;;
-        uwsgi) printf '%s\0' uwsgi --http11-socket "127.0.0.1:$port" --plugin python3 --master \
-            --die-on-term --need-app --disable-logging --chdir "$dir" --module "$module" \
-            --processes "$PROCESSES" --threads 1 ;;
-    esac
-}
-
 # Sets by reference: the exit status contributions of this app.
 APP_FAILED=0
 TARGET_MISSED=0
@@ -326,8 +298,8 @@ TARGET_MISSED=0
 # measure_app APP: starts the three servers, measures, stops them, prints the app's report.
 measure_app() {
     local app=$1 dir module
-    dir=$(app_dir "$app")
-    module=$(app_module "$app")
+    dir=$(wsgi_app_dir "$app")
+    module=$(wsgi_app_module "$app")
     local -A port=() cmdline=()
     local i s
     for i in 0 1 2; do
@@ -341,7 +313,7 @@ measure_app() {
 
     for s in "${SERVERS[@]}"; do
         local -a cmd=()
-        mapfile -d '' cmd < <(server_cmd "$s" "${port[$s]}" "$dir" "$module")
+        mapfile -d '' cmd < <(wsgi_server_cmd "$s" "${port[$s]}" "$dir" "$module" "$PROCESSES" 1)
         cmdline[$s]="${cmd[*]}"
         start_server "$s" "$TMP_DIR/$app-$s.log" "$dir" "${cmd[@]}"
         wait_ready "$s" "${port[$s]}" "$TMP_DIR/$app-$s.log" /
