@@ -40,7 +40,7 @@ public abstract class DescriptorConnection implements Connection {
     private static final AtomicIntegerFieldUpdater<DescriptorConnection> STATE =
             AtomicIntegerFieldUpdater.newUpdater(DescriptorConnection.class, "state");
 
-    private final Reactor reactor;
+    private final DescriptorReactor reactor;
     protected final int fd;
     private final SocketAddress remoteAddress;
     private volatile SocketAddress localAddress;
@@ -54,7 +54,7 @@ public abstract class DescriptorConnection implements Connection {
     private Throwable closeCause;
     private WritableByteChannel asChannel;
 
-    protected DescriptorConnection(Reactor reactor, int fd, SocketAddress remoteAddress, SocketAddress localAddress) {
+    protected DescriptorConnection(DescriptorReactor reactor, int fd, SocketAddress remoteAddress, SocketAddress localAddress) {
         this.reactor = reactor;
         this.fd = fd;
         this.remoteAddress = remoteAddress;
@@ -62,12 +62,6 @@ public abstract class DescriptorConnection implements Connection {
     }
 
     // ---------------------------------------------------------------- what a backend supplies
-
-    /** The reactor's socket I/O (its copy buffer for heap buffers). */
-    protected abstract SocketIo io();
-
-    /** 8 bytes of the reactor's native scratch memory. */
-    protected abstract long scratchAddress();
 
     /** Enters the reactor's table of descriptors. */
     protected abstract void enterTable();
@@ -126,7 +120,7 @@ public abstract class DescriptorConnection implements Connection {
 
     /** The connect in progress finished: its outcome, then the handler hears it is open. */
     protected final void finishConnect() throws IOException {
-        int error = Posix.getIntOption(fd, Posix.SOL_SOCKET, Posix.SO_ERROR, scratchAddress());
+        int error = Posix.getIntOption(fd, Posix.SOL_SOCKET, Posix.SO_ERROR, reactor.scratchAddress());
         if (error != 0) {
             throw Posix.error("connect", error);
         }
@@ -151,7 +145,7 @@ public abstract class DescriptorConnection implements Connection {
         if (dst.isReadOnly()) {
             throw new ReadOnlyBufferException();
         }
-        int n = io().read(fd, dst);
+        int n = reactor.io().read(fd, dst);
         if (n < 0) {
             setBits(INPUT_SHUTDOWN);
             interestChanged();
@@ -162,19 +156,19 @@ public abstract class DescriptorConnection implements Connection {
     @Override
     public int write(ByteBuffer src) throws IOException {
         ensureOpen();
-        return io().write(fd, src);
+        return reactor.io().write(fd, src);
     }
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         ensureOpen();
-        return io().write(fd, srcs, offset, length);
+        return reactor.io().write(fd, srcs, offset, length);
     }
 
     @Override
     public long transferFrom(FileChannel file, long position, long count) throws IOException {
         ensureOpen();
-        return io().transferFrom(fd, file, position, count, asChannel());
+        return reactor.io().transferFrom(fd, file, position, count, asChannel());
     }
 
     private WritableByteChannel asChannel() {

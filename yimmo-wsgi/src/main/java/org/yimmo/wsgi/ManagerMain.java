@@ -12,6 +12,7 @@ import org.yimmo.core.config.Config;
 import org.yimmo.core.config.ConfigException;
 import org.yimmo.core.config.CoreSettings;
 import org.yimmo.core.net.ListenAddress;
+import org.yimmo.posix.DescriptorListener;
 import org.yimmo.posix.ListeningSocket;
 import org.yimmo.posix.Posix;
 import org.yimmo.wsgi.manager.ProcessManager;
@@ -25,8 +26,6 @@ import org.yimmo.wsgi.python.PythonSetupException;
  */
 final class ManagerMain {
 
-    /** As the reactors' own listeners. */
-    static final int BACKLOG = 1024;
     private static final Duration MIN_HEARTBEAT_LIMIT = Duration.ofSeconds(30);
     private static final Duration MIN_START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -56,7 +55,7 @@ final class ManagerMain {
         String address = config.get(CoreSettings.BIND) + ":" + config.get(CoreSettings.PORT);
         ListeningSocket socket;
         try {
-            socket = ListeningSocket.open(ListenAddress.parse(address).get(0), BACKLOG);
+            socket = ListeningSocket.open(ListenAddress.parse(address).get(0), DescriptorListener.BACKLOG);
         } catch (IOException | IllegalArgumentException e) {
             err.println("yimmo-wsgi: " + e.getMessage());
             return 1;

@@ -20,6 +20,7 @@ import org.yimmo.core.config.Setting;
 import org.yimmo.core.log.SimpleLoggerSetup;
 import org.yimmo.core.reactor.ReactorSelectionException;
 import org.yimmo.core.net.ListenAddress;
+import org.yimmo.posix.DescriptorListener;
 import org.yimmo.posix.ListeningSocket;
 import org.yimmo.wsgi.manager.ManagerLink;
 import org.yimmo.wsgi.manager.ProcessManager;
@@ -194,7 +195,7 @@ public final class WsgiMain {
             return Integer.parseInt(inherited);
         }
         String address = config.get(CoreSettings.BIND) + ":" + config.get(CoreSettings.PORT);
-        return ListeningSocket.open(ListenAddress.parse(address).get(0), ManagerMain.BACKLOG).fd();
+        return ListeningSocket.open(ListenAddress.parse(address).get(0), DescriptorListener.BACKLOG).fd();
     }
 
     /**

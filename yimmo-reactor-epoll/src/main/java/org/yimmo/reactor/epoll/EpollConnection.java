@@ -7,7 +7,6 @@ import org.slf4j.LoggerFactory;
 import org.yimmo.posix.DescriptorConnection;
 import org.yimmo.posix.Posix;
 import org.yimmo.posix.SocketAddresses;
-import org.yimmo.posix.SocketIo;
 
 /**
  * A stream socket descriptor registered with an {@link EpollReactor}: the shared
@@ -67,16 +66,6 @@ final class EpollConnection extends DescriptorConnection implements EpollReactor
         } catch (Throwable t) {
             closeWith(t);
         }
-    }
-
-    @Override
-    protected SocketIo io() {
-        return reactor.io();
-    }
-
-    @Override
-    protected long scratchAddress() {
-        return reactor.scratchAddress();
     }
 
     @Override

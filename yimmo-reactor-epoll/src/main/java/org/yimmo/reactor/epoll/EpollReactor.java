@@ -27,6 +27,7 @@ import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.reactor.ReactorOptions;
 import org.yimmo.core.timer.TimerWheel;
 import org.yimmo.posix.NativeMemory;
+import org.yimmo.posix.DescriptorReactor;
 import org.yimmo.posix.Posix;
 import org.yimmo.posix.SocketIo;
 
@@ -43,7 +44,7 @@ import org.yimmo.posix.SocketIo;
  * recognised as stale and dropped. Events are read at fixed offsets from one preallocated native
  * array; a turn allocates nothing.
  */
-final class EpollReactor implements Reactor {
+final class EpollReactor implements DescriptorReactor {
 
     private static final Logger log = LoggerFactory.getLogger(EpollReactor.class);
     private static final int MAX_EVENTS = 512;
@@ -188,36 +189,43 @@ final class EpollReactor implements Reactor {
         return buffers;
     }
 
-    ReactorOptions options() {
+    @Override
+    public ReactorOptions options() {
         return options;
     }
 
-    boolean isTerminated() {
+    @Override
+    public boolean isTerminated() {
         return terminated;
     }
 
-    boolean hasOwner() {
+    @Override
+    public boolean hasOwner() {
         return owner != null;
     }
 
     // Scratch native memory for the reactor thread.
 
-    long scratchAddress() {
+    @Override
+    public long scratchAddress() {
         return scratchAddress;
     }
 
-    ByteBuffer socketAddress() {
+    @Override
+    public ByteBuffer socketAddress() {
         return socketAddress;
     }
 
-    long socketAddressAddress() {
+    @Override
+    public long socketAddressAddress() {
         return socketAddressAddress;
     }
 
 
 
     /** Socket I/O with this reactor's native buffers; reactor thread only. */
-    SocketIo io() {
+    @Override
+    public SocketIo io() {
         return io;
     }
 

@@ -5,7 +5,6 @@ import java.net.SocketAddress;
 import org.yimmo.posix.DescriptorConnection;
 import org.yimmo.posix.Posix;
 import org.yimmo.posix.SocketAddresses;
-import org.yimmo.posix.SocketIo;
 
 /**
  * A stream socket descriptor registered with an {@link KqueueReactor}: the shared
@@ -80,16 +79,6 @@ final class KqueueConnection extends DescriptorConnection implements KqueueReact
             readFilter = READ_NONE;
         }
         closeWith(Posix.error("kevent", errno));
-    }
-
-    @Override
-    protected SocketIo io() {
-        return reactor.io();
-    }
-
-    @Override
-    protected long scratchAddress() {
-        return reactor.scratchAddress();
     }
 
     @Override

@@ -26,6 +26,7 @@ import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.reactor.ReactorOptions;
 import org.yimmo.core.timer.TimerWheel;
 import org.yimmo.posix.NativeMemory;
+import org.yimmo.posix.DescriptorReactor;
 import org.yimmo.posix.Posix;
 import org.yimmo.posix.SocketIo;
 import org.yimmo.posix.SocketAddresses;
@@ -50,7 +51,7 @@ import org.yimmo.posix.SocketAddresses;
  * EVFILT_USER (or {@value #WAKEUP_PROPERTY}{@code =pipe} asks for it) a non-blocking pipe whose
  * read end is registered like a socket.
  */
-final class KqueueReactor implements Reactor {
+final class KqueueReactor implements DescriptorReactor {
 
     private static final Logger log = LoggerFactory.getLogger(KqueueReactor.class);
     static final String WAKEUP_PROPERTY = "yimmo.kqueue.wakeup";
@@ -248,36 +249,43 @@ final class KqueueReactor implements Reactor {
         return buffers;
     }
 
-    ReactorOptions options() {
+    @Override
+    public ReactorOptions options() {
         return options;
     }
 
-    boolean isTerminated() {
+    @Override
+    public boolean isTerminated() {
         return terminated;
     }
 
-    boolean hasOwner() {
+    @Override
+    public boolean hasOwner() {
         return owner != null;
     }
 
     // Scratch native memory for the reactor thread.
 
-    long scratchAddress() {
+    @Override
+    public long scratchAddress() {
         return scratchAddress;
     }
 
-    ByteBuffer socketAddress() {
+    @Override
+    public ByteBuffer socketAddress() {
         return socketAddress;
     }
 
-    long socketAddressAddress() {
+    @Override
+    public long socketAddressAddress() {
         return socketAddressAddress;
     }
 
 
 
     /** Socket I/O with this reactor's native buffers; reactor thread only. */
-    SocketIo io() {
+    @Override
+    public SocketIo io() {
         return io;
     }
 
