@@ -71,7 +71,7 @@ Options:
   -w, --warmup S       seconds of the discarded warm-up run per server, 0 for none (default: 5)
       --timeout S      wrk --timeout (default: 2, wrk's own default)
       --census S       seconds per census run, 0 to skip the census (default: 5)
-      --rest-idle S    idle seconds before the memory 'at rest' is read (default: 2)
+      --rest-idle S    idle seconds before the memory 'at rest' is read (default: 6)
 
 CPU pinning (default on; the reference machine has 2 vCPUs):
   --no-pin             run everything unpinned
@@ -134,7 +134,7 @@ ROUNDS=3
 WARMUP=5
 WRK_TIMEOUT=2
 CENSUS=5
-REST_IDLE=2
+REST_IDLE=6
 PIN=1
 SERVER_CPUS=0
 WRK_CPUS=1

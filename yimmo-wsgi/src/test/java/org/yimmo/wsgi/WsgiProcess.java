@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +70,28 @@ final class WsgiProcess implements AutoCloseable {
         WsgiProcess server = new WsgiProcess(command(full), environment);
         server.awaitListening();
         return server;
+    }
+
+    /**
+     * Starts {@code bin/yimmo-wsgi --port 0 ARGS...}, the launcher itself (with the jars of
+     * {@code mvn package}; for the integration tests), on the JVM running the test.
+     */
+    static WsgiProcess startWithLauncher(Map<String, String> environment, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of("bin", "yimmo-wsgi").toAbsolutePath().toString(),
+                "--port", "0"));
+        command.addAll(List.of(args));
+        Map<String, String> withJava = new HashMap<>(environment);
+        withJava.put("JAVA_HOME", System.getProperty("java.home"));
+        WsgiProcess server = new WsgiProcess(command, withJava);
+        server.awaitListening();
+        return server;
+    }
+
+    /** The command line of the running process, as the kernel has it (after the launcher's exec). */
+    List<String> kernelCommandLine() throws IOException {
+        byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+        return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
     }
 
     /** Runs {@code yimmo-wsgi ARGS...} to its exit (for the start-up failures). */
