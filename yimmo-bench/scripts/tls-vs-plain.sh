@@ -16,7 +16,7 @@ Starts the status server (plain HTTP on --port, HTTPS on --tls-port) and a priva
 on --nginx-port, HTTPS on --nginx-tls-port) with the same certificate, made for the run with
 openssl. Then, in alternating rounds:
 
-  keep-alive   wrk -tTHREADS -cCONNECTIONS -dDURATIONs --latency URL/status
+  keep-alive   wrk -tTHREADS -cCONNECTIONS -dDURATIONs --latency URL/PATH
                for yimmo http, yimmo https, nginx http, nginx https: the TLS/plain ratio of
                each server (target for yimmo: >= 0.8) and yimmo/nginx over TLS
   handshakes   openssl s_time -new (a full handshake per connection, one request each,
@@ -28,6 +28,8 @@ Options:
                        replaced (default: java -cp yimmo-bench/target/benchmarks.jar
                        org.yimmo.bench.StatusServer --port {port} --tls-port {tls_port}
                        --tls-cert {cert} --tls-key {key} -l WARNING)
+  --path PATH          what yimmo is asked for (default: /status; / for a WSGI app, as in
+                       the example below); nginx always answers /status
   --port, --tls-port, --nginx-port, --nginx-tls-port PORT   (default: 8080, 8443, 8081, 8444)
   --key-type rsa|ec    certificate key: RSA 2048 or EC P-256 (default: ec)
   -c, --connections N  wrk connections (default: 64)
@@ -41,6 +43,13 @@ Options:
   --raw-dir DIR        keep every output in DIR
   -h, --help           this text
 
+The WSGI hello world over TLS and plain HTTP, one process serving both (hello:app from
+yimmo-wsgi/examples):
+
+  $PROG --path / --server-cmd 'yimmo-wsgi/bin/yimmo-wsgi --python /usr/bin/python3
+      --pythonpath yimmo-wsgi/examples --port {tls_port} --plain-port {port}
+      --tls-cert {cert} --tls-key {key} -l WARNING hello:app'   (all on one line)
+
 Exit status: 0 clean; 1 wrk reported errors or a server died; 2 bad command line; 3 a server or
 a tool failed. Servers are stopped by their process group, never by name.
 EOF
@@ -49,6 +58,7 @@ EOF
 SERVER_CMD='java -cp yimmo-bench/target/benchmarks.jar org.yimmo.bench.StatusServer --port {port} --tls-port {tls_port} --tls-cert {cert} --tls-key {key} -l WARNING'
 SERVER_PORT=8080
 TLS_PORT=8443
+URL_PATH=/status
 NGINX_PORT=8081
 NGINX_TLS_PORT=8444
 KEY_TYPE=ec
@@ -66,7 +76,7 @@ RAW_DIR=""
 parse_args() {
     while (($#)); do
         case $1 in
-            --server-cmd | --port | --tls-port | --nginx-port | --nginx-tls-port | --key-type | -c | \
+            --server-cmd | --path | --port | --tls-port | --nginx-port | --nginx-tls-port | --key-type | -c | \
                 --connections | -d | --duration | -t | --threads | -r | --rounds | -w | --warmup | \
                 --server-cpus | --wrk-cpus | --start-timeout | --raw-dir)
                 (($# >= 2)) || die 2 "option '$1' needs a value (see --help)" ;;
@@ -74,6 +84,7 @@ parse_args() {
         case $1 in
             -h | --help) usage; exit 0 ;;
             --server-cmd) SERVER_CMD=$2; shift ;;
+            --path) URL_PATH=$2; shift ;;
             --port) SERVER_PORT=$2; shift ;;
             --tls-port) TLS_PORT=$2; shift ;;
             --nginx-port) NGINX_PORT=$2; shift ;;
@@ -116,12 +127,12 @@ run_wrk() {
     fi
 }
 
-# run_s_time PORT SECONDS OUTFILE: prints new connections per second (full handshakes).
+# run_s_time PORT PATH SECONDS OUTFILE: prints new connections per second (full handshakes).
 run_s_time() {
-    local port=$1 secs=$2 out=$3
+    local port=$1 path=$2 secs=$3 out=$4
     local -a pin=()
     mapfile -d '' pin < <(pin_prefix "$WRK_CPUS")
-    "${pin[@]}" openssl s_time -connect "127.0.0.1:$port" -new -time "$secs" -www /status \
+    "${pin[@]}" openssl s_time -connect "127.0.0.1:$port" -new -time "$secs" -www "$path" \
         -CAfile "$CERT" >"$out" 2>&1 || { cat "$out" >&2; die 3 "openssl s_time failed"; }
     # "1234 connections in 10.00s; 123.40 connections/user sec, bytes read 0"
     # "1234 connections in 11 real seconds, 0 bytes read per connection"
@@ -169,15 +180,15 @@ main() {
     cmd=${cmd//'{cert}'/$CERT}
     cmd=${cmd//'{key}'/$KEY}
     start_server yimmo "$TMP_DIR/server.out" "" bash -c "$cmd"
-    wait_ready yimmo "$SERVER_PORT" "$TMP_DIR/server.out" /status
-    for p in "$TLS_PORT" "$NGINX_TLS_PORT"; do
-        curl -fsS --max-time 5 --cacert "$CERT" -o /dev/null "https://127.0.0.1:$p/status" ||
-            die 3 "no HTTPS answer on port $p"
-    done
+    wait_ready yimmo "$SERVER_PORT" "$TMP_DIR/server.out" "$URL_PATH"
+    curl -fsS --max-time 5 --cacert "$CERT" -o /dev/null "https://127.0.0.1:$TLS_PORT$URL_PATH" ||
+        die 3 "no HTTPS answer from yimmo on port $TLS_PORT"
+    curl -fsS --max-time 5 --cacert "$CERT" -o /dev/null "https://127.0.0.1:$NGINX_TLS_PORT/status" ||
+        die 3 "no HTTPS answer from nginx on port $NGINX_TLS_PORT"
 
     # The keep-alive runs: label, URL.
     local -a labels=("yimmo http" "yimmo https" "nginx http" "nginx https")
-    local -a urls=("http://127.0.0.1:$SERVER_PORT/status" "https://127.0.0.1:$TLS_PORT/status"
+    local -a urls=("http://127.0.0.1:$SERVER_PORT$URL_PATH" "https://127.0.0.1:$TLS_PORT$URL_PATH"
         "http://127.0.0.1:$NGINX_PORT/status" "https://127.0.0.1:$NGINX_TLS_PORT/status")
     local i
     if ((WARMUP > 0)); then
@@ -186,8 +197,8 @@ main() {
             run_wrk "${urls[i]}" "$WARMUP" "$TMP_DIR/warmup-$i.txt"
         done
         log "handshake warm-up ${WARMUP} s each (discarded)"
-        run_s_time "$TLS_PORT" "$WARMUP" "$TMP_DIR/warmup-stime-yimmo.txt" >/dev/null
-        run_s_time "$NGINX_TLS_PORT" "$WARMUP" "$TMP_DIR/warmup-stime-nginx.txt" >/dev/null
+        run_s_time "$TLS_PORT" "$URL_PATH" "$WARMUP" "$TMP_DIR/warmup-stime-yimmo.txt" >/dev/null
+        run_s_time "$NGINX_TLS_PORT" /status "$WARMUP" "$TMP_DIR/warmup-stime-nginx.txt" >/dev/null
     fi
 
     declare -A results=()
@@ -208,8 +219,8 @@ main() {
             log "  ${results[$round,close$i]%% *} req/s"
         done
         log "round $round/$ROUNDS: openssl s_time -new, ${DURATION} s each"
-        results[$round,stime1]=$(run_s_time "$TLS_PORT" "$DURATION" "$TMP_DIR/round$round-stime-yimmo.txt")
-        results[$round,stime3]=$(run_s_time "$NGINX_TLS_PORT" "$DURATION" "$TMP_DIR/round$round-stime-nginx.txt")
+        results[$round,stime1]=$(run_s_time "$TLS_PORT" "$URL_PATH" "$DURATION" "$TMP_DIR/round$round-stime-yimmo.txt")
+        results[$round,stime3]=$(run_s_time "$NGINX_TLS_PORT" /status "$DURATION" "$TMP_DIR/round$round-stime-nginx.txt")
         log "  yimmo ${results[$round,stime1]}/s, nginx ${results[$round,stime3]}/s"
         local label
         for label in yimmo nginx; do
@@ -226,7 +237,7 @@ main() {
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), 1-min load average at start $load_at_start"
     echo "- certificate: $KEY_TYPE ($([[ $KEY_TYPE == ec ]] && echo P-256 || echo RSA 2048)), self-signed; $(openssl version)"
-    echo "- yimmo: \`$cmd\`"
+    echo "- yimmo: \`$cmd\`, asked for $URL_PATH"
     echo "- nginx: $(nginx -v 2>&1 | sed 's/nginx version: //'), 1 worker, TLSv1.2 TLSv1.3, default ciphers and session settings"
     echo "- keep-alive and Connection: close: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s; handshakes: openssl s_time -new -time $DURATION (one client thread)"
     ((PIN)) && echo "- pinning: servers \`taskset -c $SERVER_CPUS\`, clients \`taskset -c $WRK_CPUS\`"
