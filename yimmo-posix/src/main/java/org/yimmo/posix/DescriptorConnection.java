@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.core.net.Connection;
 import org.yimmo.core.net.ConnectionHandler;
+import org.yimmo.core.reactor.EventLoop;
 import org.yimmo.core.reactor.Reactor;
 
 /**
@@ -30,7 +31,7 @@ import org.yimmo.core.reactor.Reactor;
  * Interest follows the select backend: read interest unless paused or at end of stream, write
  * interest one-shot.
  */
-public abstract class DescriptorConnection implements Connection {
+public abstract class DescriptorConnection implements Connection, EventLoop.ClosedNotice {
 
     private static final Logger log = LoggerFactory.getLogger(DescriptorConnection.class);
 
@@ -259,6 +260,7 @@ public abstract class DescriptorConnection implements Connection {
     }
 
     /** Reactor thread, after the callback that closed it: tells the handler. */
+    @Override
     public final void notifyClosed() {
         try {
             handler.onClosed(this, closeCause);

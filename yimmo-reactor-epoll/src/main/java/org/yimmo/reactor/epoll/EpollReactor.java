@@ -3,36 +3,29 @@ package org.yimmo.reactor.epoll;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
-import org.jctools.queues.MessagePassingQueue;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.yimmo.core.buffer.BufferPool;
 import org.yimmo.core.net.Connection;
 import org.yimmo.core.net.ConnectionHandler;
 import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
 import org.yimmo.core.net.ProtocolFactory;
+import org.yimmo.core.reactor.EventLoop;
 import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.reactor.ReactorOptions;
-import org.yimmo.core.timer.TimerWheel;
 import org.yimmo.posix.NativeMemory;
 import org.yimmo.posix.DescriptorReactor;
 import org.yimmo.posix.Posix;
 import org.yimmo.posix.SocketIo;
 
 /**
- * The reactor on Linux epoll(7), level-triggered, on raw descriptors.
+ * The reactor on Linux epoll(7), level-triggered, on raw descriptors: the {@link EventLoop}
+ * waiting in {@code epoll_wait}, woken through an eventfd.
  *
  * <p>Threading: as {@link Reactor} says. The epoll set, the table of registrations (an array
  * indexed by descriptor), the scratch memory, timers and buffers are touched on the reactor thread
@@ -44,22 +37,13 @@ import org.yimmo.posix.SocketIo;
  * recognised as stale and dropped. Events are read at fixed offsets from one preallocated native
  * array; a turn allocates nothing.
  */
-final class EpollReactor implements DescriptorReactor {
+final class EpollReactor extends EventLoop implements DescriptorReactor {
 
     private static final Logger log = LoggerFactory.getLogger(EpollReactor.class);
     private static final int MAX_EVENTS = 512;
     /** epoll data of the wake-up eventfd: id 0, which no registration gets. */
     private static final int WAKE_ID = 0;
 
-    private final LongSupplier clock;
-    private final ReactorOptions options;
-    private final TimerWheel timers;
-    private final BufferPool buffers;
-    private final MpscUnboundedXaddArrayQueue<Runnable> tasks = new MpscUnboundedXaddArrayQueue<>(1024);
-    private final AtomicBoolean sleeping = new AtomicBoolean();
-    private final AtomicLong wakeups = new AtomicLong();
-    private final ArrayDeque<EpollConnection> closedToNotify = new ArrayDeque<>();
-    private final MessagePassingQueue.Consumer<Runnable> runTask = this::runTask;
     /** Every listener not yet closed, so shutdown closes even those whose registration is queued. */
     private final Set<EpollListener> listeners = ConcurrentHashMap.newKeySet();
 
@@ -86,15 +70,8 @@ final class EpollReactor implements DescriptorReactor {
     private int pendingCount;
     private int nextId = 1;
 
-    private volatile Thread owner;
-    private volatile boolean closeRequested;
-    private volatile boolean terminated;
-
     EpollReactor(ReactorOptions options) throws IOException {
-        this.options = options;
-        this.clock = options.clock();
-        this.timers = new TimerWheel(options.timerTickNanos(), options.timerWheelSize(), clock.getAsLong());
-        this.buffers = new BufferPool(options.bufferSize(), options.maxPooledBuffers());
+        super(options);
         this.epfd = Native.epollCreate();
         try {
             this.eventFd = Native.eventFd();
@@ -132,31 +109,9 @@ final class EpollReactor implements DescriptorReactor {
         return connection;
     }
 
-    private void onLoop(Runnable action) {
-        if (inReactorThread()) {
-            action.run();
-        } else {
-            execute(action);
-        }
-    }
-
-    @Override
-    public void execute(Runnable task) {
-        if (terminated) {
-            return;
-        }
-        tasks.offer(task);
-        // Dekker-style pairing with the loop, as in the select backend: it sets sleeping and then
-        // re-checks the queue; we enqueue and then read sleeping. Only the producer that flips
-        // sleeping pays for a wake-up.
-        if (sleeping.get() && !inReactorThread() && sleeping.compareAndSet(true, false)) {
-            wakeups.incrementAndGet();
-            wake();
-        }
-    }
-
     /** Makes the eventfd readable; any thread. */
-    private void wake() {
+    @Override
+    protected void wakeUpKernel() {
         synchronized (wakeLock) {
             if (wakeFdClosed) {
                 return;
@@ -167,41 +122,6 @@ final class EpollReactor implements DescriptorReactor {
                 log.warn("waking the reactor failed", e);
             }
         }
-    }
-
-    @Override
-    public boolean inReactorThread() {
-        return Thread.currentThread() == owner;
-    }
-
-    @Override
-    public long nanoTime() {
-        return clock.getAsLong();
-    }
-
-    @Override
-    public TimerWheel timers() {
-        return timers;
-    }
-
-    @Override
-    public BufferPool buffers() {
-        return buffers;
-    }
-
-    @Override
-    public ReactorOptions options() {
-        return options;
-    }
-
-    @Override
-    public boolean isTerminated() {
-        return terminated;
-    }
-
-    @Override
-    public boolean hasOwner() {
-        return owner != null;
     }
 
     // Scratch native memory for the reactor thread.
@@ -267,8 +187,9 @@ final class EpollReactor implements DescriptorReactor {
         pendingInterest[pendingCount++] = connection;
     }
 
-    /** Applies the interest changes asked for since the last wait. */
-    private void applyInterestChanges() {
+    /** Applies the interest changes asked for since the last wait, before the next is reckoned. */
+    @Override
+    protected void beforePoll() {
         for (int i = 0; i < pendingCount; i++) {
             EpollConnection connection = pendingInterest[i];
             pendingInterest[i] = null;
@@ -283,45 +204,20 @@ final class EpollReactor implements DescriptorReactor {
     }
 
     @Override
-    public int runOnce(long maxWaitNanos) throws IOException {
-        claimThread();
-        if (terminated) {
-            return 0;
-        }
-        int handled = runTasks();
-        applyInterestChanges();
-        long wait = Math.min(maxWaitNanos, timeUntilNextTimer());
+    protected int poll(long timeoutNanos) throws IOException {
         int timeoutMillis;
-        if (wait <= 0 || !tasks.isEmpty() || closeRequested) {
+        if (timeoutNanos == NO_TIMEOUT) {
+            timeoutMillis = -1;
+        } else if (timeoutNanos == 0) {
             timeoutMillis = 0;
         } else {
-            sleeping.set(true);
-            if (!tasks.isEmpty() || closeRequested) {
-                timeoutMillis = 0;
-            } else if (wait >= Long.MAX_VALUE / 2) {
-                timeoutMillis = -1;
-            } else {
-                // Round up: waking a hair early would only spin until the timer is due.
-                timeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait + 999_999)));
-            }
+            timeoutMillis = (int) Math.min(Integer.MAX_VALUE, roundUpToMillis(timeoutNanos));
         }
-        int ready;
-        try {
-            ready = Native.epollWait(epfd, eventsAddress, MAX_EVENTS, timeoutMillis);
-        } finally {
-            sleeping.set(false);
-        }
-        handled += dispatch(ready);
-        handled += fireTimers();
-        notifyClosed();
-        handled += runTasks();
-        if (closeRequested) {
-            shutdown();
-        }
-        return handled;
+        return Native.epollWait(epfd, eventsAddress, MAX_EVENTS, timeoutMillis);
     }
 
-    private int dispatch(int ready) {
+    @Override
+    protected int dispatch(int ready) {
         int handled = 0;
         ByteBuffer events = this.events;
         for (int i = 0; i < ready; i++) {
@@ -353,101 +249,17 @@ final class EpollReactor implements DescriptorReactor {
         }
     }
 
-    /** A failing timer task is logged; the wheel keeps the others pending, so go on polling. */
-    private int fireTimers() {
-        long now = clock.getAsLong();
-        int fired = 0;
-        for (;;) {
-            try {
-                return fired + timers.poll(now, Integer.MAX_VALUE);
-            } catch (RuntimeException e) {
-                fired++;
-                log.error("timer task failed", e);
-            }
-        }
-    }
-
-    private long timeUntilNextTimer() {
-        long next = timers.nextDeadline();
-        return next == TimerWheel.NO_DEADLINE ? Long.MAX_VALUE : next - clock.getAsLong();
-    }
-
-    @Override
-    public void run() {
-        claimThread();
-        try {
-            while (!terminated) {
-                runOnce(Long.MAX_VALUE);
-            }
-        } catch (Throwable t) {
-            log.error("reactor loop failed; closing every connection", t);
-            shutdown();
-            if (t instanceof Error error) {
-                throw error;
-            }
-        }
-    }
-
-    @Override
-    public void close() {
-        closeRequested = true;
-        wake();
-    }
-
-    @Override
-    public long wakeups() {
-        return wakeups.get();
-    }
-
-    private void claimThread() {
-        Thread current = Thread.currentThread();
-        if (owner == null) {
-            synchronized (this) {
-                if (owner == null) {
-                    owner = current;
-                }
-            }
-        }
-        if (owner != current) {
-            throw new IllegalStateException("reactor belongs to thread " + owner.getName()
-                    + ", not " + current.getName());
-        }
-    }
-
-    private int runTasks() {
-        int ran = tasks.drain(runTask, options.tasksPerTurn());
-        notifyClosed();
-        return ran;
-    }
-
-    private void runTask(Runnable task) {
-        try {
-            task.run();
-        } catch (Throwable t) {
-            log.error("task {} failed", task, t);
-        }
-    }
-
+    /** A connection closed; its handler hears of it after the current callback. */
     void closed(EpollConnection connection) {
-        closedToNotify.add(connection);
+        notifyClosedLater(connection);
     }
 
     void listenerClosed(EpollListener listener) {
         listeners.remove(listener);
     }
 
-    private void notifyClosed() {
-        EpollConnection connection;
-        while ((connection = closedToNotify.poll()) != null) {
-            connection.notifyClosed();
-        }
-    }
-
-    private void shutdown() {
-        if (terminated) {
-            return;
-        }
-        terminated = true;
+    @Override
+    protected void closeRegistrations() {
         List<EpollChannel> open = new ArrayList<>();
         for (EpollChannel channel : channels) {
             if (channel != null) {
@@ -456,9 +268,10 @@ final class EpollReactor implements DescriptorReactor {
         }
         open.forEach(EpollChannel::close);
         new ArrayList<>(listeners).forEach(EpollListener::closeNow);
-        notifyClosed();
-        runTasks();
-        tasks.clear();
+    }
+
+    @Override
+    protected void closeKernelResources() {
         synchronized (wakeLock) {
             wakeFdClosed = true;
             closeQuietly(eventFd);

@@ -3,28 +3,21 @@ package org.yimmo.reactor.kqueue;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
-import org.jctools.queues.MessagePassingQueue;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.yimmo.core.buffer.BufferPool;
 import org.yimmo.core.net.Connection;
 import org.yimmo.core.net.ConnectionHandler;
 import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
 import org.yimmo.core.net.ProtocolFactory;
+import org.yimmo.core.reactor.EventLoop;
 import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.reactor.ReactorOptions;
-import org.yimmo.core.timer.TimerWheel;
 import org.yimmo.posix.NativeMemory;
 import org.yimmo.posix.DescriptorReactor;
 import org.yimmo.posix.Posix;
@@ -33,7 +26,8 @@ import org.yimmo.posix.SocketAddresses;
 
 /**
  * The reactor on BSD and macOS kqueue(2), on raw descriptors; the structure of the epoll
- * reactor, with kqueue's two filters per descriptor.
+ * reactor, with kqueue's two filters per descriptor: the {@link EventLoop} waiting in
+ * {@code kevent}.
  *
  * <p>Threading: as {@link Reactor} says. The kqueue, the changelist, the table of registrations
  * (an array indexed by descriptor), scratch memory, timers and buffers are touched on the reactor
@@ -51,7 +45,7 @@ import org.yimmo.posix.SocketAddresses;
  * EVFILT_USER (or {@value #WAKEUP_PROPERTY}{@code =pipe} asks for it) a non-blocking pipe whose
  * read end is registered like a socket.
  */
-final class KqueueReactor implements DescriptorReactor {
+final class KqueueReactor extends EventLoop implements DescriptorReactor {
 
     private static final Logger log = LoggerFactory.getLogger(KqueueReactor.class);
     static final String WAKEUP_PROPERTY = "yimmo.kqueue.wakeup";
@@ -59,15 +53,6 @@ final class KqueueReactor implements DescriptorReactor {
     /** udata of the wake-up event: id 0, which no registration gets. */
     private static final int WAKE_ID = 0;
 
-    private final LongSupplier clock;
-    private final ReactorOptions options;
-    private final TimerWheel timers;
-    private final BufferPool buffers;
-    private final MpscUnboundedXaddArrayQueue<Runnable> tasks = new MpscUnboundedXaddArrayQueue<>(1024);
-    private final AtomicBoolean sleeping = new AtomicBoolean();
-    private final AtomicLong wakeups = new AtomicLong();
-    private final ArrayDeque<KqueueConnection> closedToNotify = new ArrayDeque<>();
-    private final MessagePassingQueue.Consumer<Runnable> runTask = this::runTask;
     /** Every listener not yet closed, so shutdown closes even those whose registration is queued. */
     private final Set<KqueueListener> listeners = ConcurrentHashMap.newKeySet();
 
@@ -100,15 +85,8 @@ final class KqueueReactor implements DescriptorReactor {
     private KqueueChannel[] channels = new KqueueChannel[1024];
     private int nextId = 1;
 
-    private volatile Thread owner;
-    private volatile boolean closeRequested;
-    private volatile boolean terminated;
-
     KqueueReactor(ReactorOptions options) throws IOException {
-        this.options = options;
-        this.clock = options.clock();
-        this.timers = new TimerWheel(options.timerTickNanos(), options.timerWheelSize(), clock.getAsLong());
-        this.buffers = new BufferPool(options.bufferSize(), options.maxPooledBuffers());
+        super(options);
         this.changes = new ChangeList(layout, MAX_EVENTS);
         this.events = NativeMemory.allocate(MAX_EVENTS * layout.size());
         this.eventsAddress = NativeMemory.address(events);
@@ -187,31 +165,9 @@ final class KqueueReactor implements DescriptorReactor {
         return connection;
     }
 
-    private void onLoop(Runnable action) {
-        if (inReactorThread()) {
-            action.run();
-        } else {
-            execute(action);
-        }
-    }
-
-    @Override
-    public void execute(Runnable task) {
-        if (terminated) {
-            return;
-        }
-        tasks.offer(task);
-        // Dekker-style pairing with the loop, as in the other backends: it sets sleeping and then
-        // re-checks the queue; we enqueue and then read sleeping. Only the producer that flips
-        // sleeping pays for a wake-up.
-        if (sleeping.get() && !inReactorThread() && sleeping.compareAndSet(true, false)) {
-            wakeups.incrementAndGet();
-            wake();
-        }
-    }
-
     /** Triggers the wake-up event (or writes the pipe); any thread. */
-    private void wake() {
+    @Override
+    protected void wakeUpKernel() {
         synchronized (wakeLock) {
             if (wakeClosed) {
                 return;
@@ -227,41 +183,6 @@ final class KqueueReactor implements DescriptorReactor {
                 log.warn("waking the reactor failed", e);
             }
         }
-    }
-
-    @Override
-    public boolean inReactorThread() {
-        return Thread.currentThread() == owner;
-    }
-
-    @Override
-    public long nanoTime() {
-        return clock.getAsLong();
-    }
-
-    @Override
-    public TimerWheel timers() {
-        return timers;
-    }
-
-    @Override
-    public BufferPool buffers() {
-        return buffers;
-    }
-
-    @Override
-    public ReactorOptions options() {
-        return options;
-    }
-
-    @Override
-    public boolean isTerminated() {
-        return terminated;
-    }
-
-    @Override
-    public boolean hasOwner() {
-        return owner != null;
     }
 
     // Scratch native memory for the reactor thread.
@@ -353,43 +274,16 @@ final class KqueueReactor implements DescriptorReactor {
         return changes.count();
     }
 
+    /** Submits the pending changes with the wait, so a turn costs one kevent call. */
     @Override
-    public int runOnce(long maxWaitNanos) throws IOException {
-        claimThread();
-        if (terminated) {
-            return 0;
-        }
-        int handled = runTasks();
-        long wait = Math.min(maxWaitNanos, timeUntilNextTimer());
-        jnr.ffi.Pointer timeout;
-        if (wait <= 0 || !tasks.isEmpty() || closeRequested) {
-            timeout = setTimeout(0);
-        } else {
-            sleeping.set(true);
-            if (!tasks.isEmpty() || closeRequested) {
-                timeout = setTimeout(0);
-            } else if (wait >= Long.MAX_VALUE / 2) {
-                timeout = null; // no limit
-            } else {
-                timeout = setTimeout(wait);
-            }
-        }
-        int ready;
+    protected int poll(long timeoutNanos) throws IOException {
+        jnr.ffi.Pointer timeout = timeoutNanos == NO_TIMEOUT ? null : setTimeout(timeoutNanos);
         try {
-            ready = KqueueNative.kevent(kq, changes.address(), changes.count(), eventsAddress, MAX_EVENTS, timeout);
+            return KqueueNative.kevent(kq, changes.address(), changes.count(), eventsAddress, MAX_EVENTS, timeout);
         } finally {
             // Applied, or failed as a whole (then each change's registration is stale anyway).
             changes.clear();
-            sleeping.set(false);
         }
-        handled += dispatch(ready);
-        handled += fireTimers();
-        notifyClosed();
-        handled += runTasks();
-        if (closeRequested) {
-            shutdown();
-        }
-        return handled;
     }
 
     private jnr.ffi.Pointer setTimeout(long nanos) {
@@ -398,7 +292,8 @@ final class KqueueReactor implements DescriptorReactor {
         return timeoutPointer;
     }
 
-    private int dispatch(int ready) {
+    @Override
+    protected int dispatch(int ready) {
         int handled = 0;
         KeventLayout layout = this.layout;
         long base = eventsAddress;
@@ -462,101 +357,17 @@ final class KqueueReactor implements DescriptorReactor {
         }
     }
 
-    /** A failing timer task is logged; the wheel keeps the others pending, so go on polling. */
-    private int fireTimers() {
-        long now = clock.getAsLong();
-        int fired = 0;
-        for (;;) {
-            try {
-                return fired + timers.poll(now, Integer.MAX_VALUE);
-            } catch (RuntimeException e) {
-                fired++;
-                log.error("timer task failed", e);
-            }
-        }
-    }
-
-    private long timeUntilNextTimer() {
-        long next = timers.nextDeadline();
-        return next == TimerWheel.NO_DEADLINE ? Long.MAX_VALUE : next - clock.getAsLong();
-    }
-
-    @Override
-    public void run() {
-        claimThread();
-        try {
-            while (!terminated) {
-                runOnce(Long.MAX_VALUE);
-            }
-        } catch (Throwable t) {
-            log.error("reactor loop failed; closing every connection", t);
-            shutdown();
-            if (t instanceof Error error) {
-                throw error;
-            }
-        }
-    }
-
-    @Override
-    public void close() {
-        closeRequested = true;
-        wake();
-    }
-
-    @Override
-    public long wakeups() {
-        return wakeups.get();
-    }
-
-    private void claimThread() {
-        Thread current = Thread.currentThread();
-        if (owner == null) {
-            synchronized (this) {
-                if (owner == null) {
-                    owner = current;
-                }
-            }
-        }
-        if (owner != current) {
-            throw new IllegalStateException("reactor belongs to thread " + owner.getName()
-                    + ", not " + current.getName());
-        }
-    }
-
-    private int runTasks() {
-        int ran = tasks.drain(runTask, options.tasksPerTurn());
-        notifyClosed();
-        return ran;
-    }
-
-    private void runTask(Runnable task) {
-        try {
-            task.run();
-        } catch (Throwable t) {
-            log.error("task {} failed", task, t);
-        }
-    }
-
+    /** A connection closed; its handler hears of it after the current callback. */
     void closed(KqueueConnection connection) {
-        closedToNotify.add(connection);
+        notifyClosedLater(connection);
     }
 
     void listenerClosed(KqueueListener listener) {
         listeners.remove(listener);
     }
 
-    private void notifyClosed() {
-        KqueueConnection connection;
-        while ((connection = closedToNotify.poll()) != null) {
-            connection.notifyClosed();
-        }
-    }
-
-    private void shutdown() {
-        if (terminated) {
-            return;
-        }
-        terminated = true;
+    @Override
+    protected void closeRegistrations() {
         List<KqueueChannel> open = new ArrayList<>();
         for (KqueueChannel channel : channels) {
             if (channel != null) {
@@ -565,9 +376,10 @@ final class KqueueReactor implements DescriptorReactor {
         }
         open.forEach(KqueueChannel::close);
         new ArrayList<>(listeners).forEach(KqueueListener::closeNow);
-        notifyClosed();
-        runTasks();
-        tasks.clear();
+    }
+
+    @Override
+    protected void closeKernelResources() {
         synchronized (wakeLock) {
             wakeClosed = true;
             if (wakeReadFd >= 0) {

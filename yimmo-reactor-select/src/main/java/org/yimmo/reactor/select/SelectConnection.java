@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.core.net.Connection;
 import org.yimmo.core.net.ConnectionHandler;
+import org.yimmo.core.reactor.EventLoop;
 import org.yimmo.core.reactor.Reactor;
 
 /**
@@ -20,7 +21,7 @@ import org.yimmo.core.reactor.Reactor;
  * addresses. Lifecycle bits live in one volatile int changed by CAS, so close is idempotent
  * whichever thread gets there first.
  */
-final class SelectConnection implements Connection, SelectReactor.SelectChannel {
+final class SelectConnection implements Connection, SelectReactor.SelectChannel, EventLoop.ClosedNotice {
 
     private static final Logger log = LoggerFactory.getLogger(SelectConnection.class);
 
@@ -178,7 +179,8 @@ final class SelectConnection implements Connection, SelectReactor.SelectChannel 
         reactor.closed(this);
     }
 
-    void notifyClosed() {
+    @Override
+    public void notifyClosed() {
         try {
             handler.onClosed(this, closeCause);
         } catch (Throwable t) {
