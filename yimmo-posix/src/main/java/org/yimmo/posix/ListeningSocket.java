@@ -51,6 +51,7 @@ public record ListeningSocket(int fd, SocketAddress localAddress, Path ownedSock
             try {
                 if (ownedSocketFile == null) {
                     Posix.setIntOption(fd, Posix.SOL_SOCKET, Posix.SO_REUSEADDR, 1, option);
+                    noDelay(fd, option);
                 }
                 Posix.bind(fd, base, length);
                 Posix.listen(fd, backlog);
@@ -74,10 +75,24 @@ public record ListeningSocket(int fd, SocketAddress localAddress, Path ownedSock
                 throw new IOException("not listening");
             }
             Posix.makeNonBlockingAndCloseOnExec(fd);
-            return new ListeningSocket(fd, SocketAddresses.localAddress(fd, memory), null);
+            SocketAddress local = SocketAddresses.localAddress(fd, memory);
+            if (local instanceof InetSocketAddress) {
+                noDelay(fd, option);
+            }
+            return new ListeningSocket(fd, local, null);
         } catch (IOException e) {
             throw new IOException(inherited + " is not a listening socket: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * TCP_NODELAY on the listening socket: Linux and the BSDs copy it to every connection
+     * accepted from it, so each response goes out as soon as it is written, without a system call
+     * per connection. A response written in parts (a WSGI app's head, then its chunks) would
+     * otherwise wait for the client's delayed ACK (Nagle's algorithm), tens of milliseconds.
+     */
+    private static void noDelay(int fd, long scratch) throws IOException {
+        Posix.setIntOption(fd, Posix.IPPROTO_TCP, Posix.TCP_NODELAY, 1, scratch);
     }
 
     /** A socket file nobody accepts on is left over from a dead server; a live one is an error. */

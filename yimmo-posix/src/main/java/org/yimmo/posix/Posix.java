@@ -79,6 +79,8 @@ public final class Posix {
     /** Set on every socket where the kernel has it (the BSDs); 0 on Linux. */
     public static final int SO_NOSIGPIPE = PLATFORM.soNosigpipe;
     public static final int SHUT_WR = PLATFORM.shutWr;
+    public static final int IPPROTO_TCP = PLATFORM.ipprotoTcp;
+    public static final int TCP_NODELAY = PLATFORM.tcpNodelay;
 
     // fcntl(2)
     public static final int F_SETFD = PLATFORM.fSetfd;

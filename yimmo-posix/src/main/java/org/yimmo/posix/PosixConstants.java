@@ -124,6 +124,8 @@ public final class PosixConstants {
     /** SO_NOSIGPIPE, or {@link #NONE} (Linux: no such option). */
     final int soNosigpipe;
     final int shutWr;
+    final int ipprotoTcp;
+    final int tcpNodelay;
 
     // fcntl(2)
     final int fSetfd;
@@ -165,6 +167,8 @@ public final class PosixConstants {
         soAcceptconn = jnr.required("SocketOption", "SO_ACCEPTCONN");
         soNosigpipe = jnr.optional("SocketOption", "SO_NOSIGPIPE", NONE);
         shutWr = jnr.required("Shutdown", "SHUT_WR");
+        ipprotoTcp = jnr.required("IPProto", "IPPROTO_TCP");
+        tcpNodelay = jnr.required("TCP", "TCP_NODELAY");
         fSetfd = jnr.required("Fcntl", "F_SETFD");
         fGetfl = jnr.required("Fcntl", "F_GETFL");
         fSetfl = jnr.required("Fcntl", "F_SETFL");
