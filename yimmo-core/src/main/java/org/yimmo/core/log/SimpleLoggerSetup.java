@@ -9,8 +9,9 @@ import java.util.Properties;
 
 /**
  * Configures slf4j-simple the way the command-line distribution uses it: the chosen level,
- * one line per event on standard error, an ISO-8601-like timestamp, the thread name and the
- * level in brackets. Stateless; the methods are thread safe as far as {@link Properties} is.
+ * one line per event on standard error, an ISO-8601-like timestamp, then the process id, the
+ * thread name and the level in brackets (the process id tells the lines of a manager's workers
+ * apart, as gunicorn's do). Stateless; the methods are thread safe as far as {@link Properties} is.
  *
  * <p>Caveats: slf4j-simple reads these system properties once, when the first logger is made,
  * so {@link #configure(LogLevel)} must run before anything calls
@@ -65,13 +66,19 @@ public final class SimpleLoggerSetup {
 
     /** The properties {@link #configure} would set for {@code level}, before checking what is set. */
     public static Map<String, String> properties(LogLevel level) {
+        return properties(level, ProcessHandle.current().pid());
+    }
+
+    /** The properties for {@code level} in the process {@code pid}. */
+    static Map<String, String> properties(LogLevel level, long pid) {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put(PREFIX + "defaultLogLevel", level.slf4jLevel().name().toLowerCase(Locale.ROOT));
         // slf4j-simple prints each event with println and flushes it: line-buffered, like the
         // original's writes to stderr.
         properties.put(PREFIX + "logFile", "System.err");
         properties.put(PREFIX + "showDateTime", "true");
-        properties.put(PREFIX + "dateTimeFormat", DATE_TIME_FORMAT);
+        // slf4j-simple has no process id field; a quoted literal after the date is one.
+        properties.put(PREFIX + "dateTimeFormat", DATE_TIME_FORMAT + "' [" + pid + "]'");
         properties.put(PREFIX + "showThreadName", "true");
         properties.put(PREFIX + "levelInBrackets", "true");
         return properties;

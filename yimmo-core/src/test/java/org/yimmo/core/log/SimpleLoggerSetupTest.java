@@ -3,10 +3,13 @@ package org.yimmo.core.log;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.text.SimpleDateFormat;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Date;
 import java.util.List;
 import java.util.Properties;
+import java.util.TimeZone;
 
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +30,8 @@ class SimpleLoggerSetupTest {
         assertEquals("true", target.getProperty(P + "showDateTime"));
         assertEquals("true", target.getProperty(P + "showThreadName"));
         assertEquals("true", target.getProperty(P + "levelInBrackets"));
-        assertEquals(SimpleLoggerSetup.DATE_TIME_FORMAT, target.getProperty(P + "dateTimeFormat"));
+        assertEquals(SimpleLoggerSetup.DATE_TIME_FORMAT + "' [" + ProcessHandle.current().pid() + "]'",
+                target.getProperty(P + "dateTimeFormat"));
     }
 
     @Test
@@ -58,5 +62,13 @@ class SimpleLoggerSetupTest {
         String formatted = OffsetDateTime.parse("2024-05-01T12:34:56.789+02:00")
                 .format(DateTimeFormatter.ofPattern(SimpleLoggerSetup.DATE_TIME_FORMAT));
         assertEquals("2024-05-01T12:34:56.789+02:00", formatted);
+    }
+
+    @Test
+    void shouldPrintTheProcessIdAfterTheDate() {
+        String pattern = SimpleLoggerSetup.properties(LogLevel.INFO, 4321).get(P + "dateTimeFormat");
+        SimpleDateFormat format = new SimpleDateFormat(pattern);
+        format.setTimeZone(TimeZone.getTimeZone("UTC"));
+        assertEquals("1970-01-01T00:00:00.000Z [4321]", format.format(new Date(0)));
     }
 }
