@@ -26,6 +26,8 @@ def app(environ, start_response):
         body = repr(environ["wsgi.multiprocess"]).encode()
     elif path == "/marker":
         body = MARKER.encode()
+    elif path == "/scheme":
+        body = b"%s %d" % (environ["wsgi.url_scheme"].encode(), os.getpid())
     else:
         body = b"%d" % os.getpid()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])

@@ -2,19 +2,15 @@ package org.yimmo.wsgi;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.core.config.Config;
 import org.yimmo.core.config.ConfigException;
-import org.yimmo.core.config.CoreSettings;
-import org.yimmo.core.net.ListenAddress;
-import org.yimmo.posix.DescriptorListener;
-import org.yimmo.posix.ListeningSocket;
-import org.yimmo.posix.Posix;
 import org.yimmo.wsgi.manager.ProcessManager;
 import org.yimmo.wsgi.python.PythonLocator;
 import org.yimmo.wsgi.python.PythonSetupException;
@@ -22,7 +18,8 @@ import org.yimmo.wsgi.python.PythonSetupException;
 /**
  * {@code yimmo-wsgi} with {@code --no-proc} above 1: checks what it can before any worker starts
  * (the Python interpreter; the application itself is imported only by the workers), binds the
- * listening socket once and runs the {@link ProcessManager}.
+ * listening sockets once (the plain-HTTP one too, with {@code --plain-port} next to TLS) and runs
+ * the {@link ProcessManager}, which hands them to every worker.
  */
 final class ManagerMain {
 
@@ -41,21 +38,15 @@ final class ManagerMain {
             err.println("yimmo-wsgi: " + e.getMessage());
             return ConfigException.EXIT_USAGE;
         }
-        if (tls != null && tls.plainPort() >= 0) {
-            err.println("yimmo-wsgi: --plain-port is not available with --no-proc above 1 yet"
-                    + " (the manager shares one listening socket with its workers)");
-            return ConfigException.EXIT_USAGE;
-        }
         List<String> command = ProcessManager.currentCommand();
         if (command.isEmpty()) {
             err.println("yimmo-wsgi: cannot read this process's command line to start workers with it;"
                     + " --no-proc above 1 is not available on this platform");
             return 1;
         }
-        String address = config.get(CoreSettings.BIND) + ":" + config.get(CoreSettings.PORT);
-        ListeningSocket socket;
+        ListeningSockets sockets;
         try {
-            socket = ListeningSocket.open(ListenAddress.parse(address).get(0), DescriptorListener.BACKLOG);
+            sockets = ListeningSockets.open(config, tls, env);
         } catch (IOException | IllegalArgumentException e) {
             err.println("yimmo-wsgi: " + e.getMessage());
             return 1;
@@ -64,19 +55,19 @@ final class ManagerMain {
         ProcessManager.Settings settings = new ProcessManager.Settings(config.get(WsgiSettings.NO_PROC),
                 config.get(WsgiSettings.GRACEFUL_TIMEOUT), MIN_HEARTBEAT_LIMIT.plus(timeout),
                 max(MIN_START_TIMEOUT, timeout.multipliedBy(2)), config.get(WsgiSettings.MAX_FAILED_STARTS));
-        ProcessManager manager = new ProcessManager(settings, command, env, socket.fd());
-        InetSocketAddress bound = (InetSocketAddress) socket.localAddress();
+        ProcessManager manager = new ProcessManager(settings, command, env, sockets.main().fd(), sockets.plainFd());
         log.info("serving {}:{} with {} worker processes of {} thread(s)", config.get(WsgiSettings.MODULE),
                 config.get(WsgiSettings.APP), settings.processes(), config.get(WsgiSettings.NO_THREADS));
-        out.println("yimmo-wsgi " + Version.VERSION + " listening on " + (tls == null ? "http" : "https") + "://"
-                + bound.getAddress().getHostAddress()
-                + ":" + bound.getPort() + "/");
-        out.flush();
+        List<SocketAddress> bound = new ArrayList<>(List.of(sockets.main().localAddress()));
+        if (sockets.plain() != null) {
+            bound.add(sockets.plain().localAddress());
+        }
+        WsgiMain.printListening(out, tls != null, bound);
         int status = manager.run();
         try {
-            Posix.close(socket.fd());
+            sockets.close();
         } catch (IOException e) {
-            log.debug("closing the listening socket: {}", e.getMessage());
+            log.debug("closing the listening sockets: {}", e.getMessage());
         }
         return status;
     }

@@ -3,6 +3,7 @@ package org.yimmo.wsgi;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,8 +20,8 @@ import org.yimmo.wsgi.manager.Supervisor;
  * <li>Alone (no manager): SIGTERM and SIGINT stop gracefully and exit 0; a second SIGINT exits
  *     130 at once. SIGHUP, {@code --max-requests} and {@code --timeout} replace the process by a
  *     fresh one with the same pid: it stops accepting, finishes its requests, then executes its
- *     own command line again, handing over the listening socket, so connections arriving
- *     meanwhile wait in the socket's queue instead of being refused, and the application is
+ *     own command line again, handing over the listening sockets, so connections arriving
+ *     meanwhile wait in the sockets' queues instead of being refused, and the application is
  *     imported anew.</li>
  * <li>A manager's worker: SIGTERM stops gracefully and exits 0; SIGINT and SIGHUP are the
  *     manager's to act on (a terminal sends them to the whole process group).</li>
@@ -113,7 +114,7 @@ final class ServerLifecycle {
             }
             LOG.info("{}: replacing this process with a fresh one (pid {} stays)", why, ProcessHandle.current().pid());
             try {
-                int kept = relaunch.keepSocket();
+                Map<String, Integer> kept = relaunch.keepSockets();
                 stopServer();
                 System.out.flush();
                 System.err.flush();
@@ -149,23 +150,32 @@ final class ServerLifecycle {
         sun.misc.Signal.handle(new sun.misc.Signal(signal), received -> action.run());
     }
 
-    /** This process's command line run again in place, with the listening socket handed over. */
-    record Relaunch(List<String> command, Map<String, String> environment, int listenFd) {
+    /**
+     * This process's command line run again in place, with the listening sockets handed over:
+     * {@code sockets} maps the environment variable that names each to the program to its
+     * descriptor.
+     */
+    record Relaunch(List<String> command, Map<String, String> environment, Map<String, Integer> sockets) {
 
-        /** A copy of the listening socket that outlives the server's own. */
-        int keepSocket() throws IOException {
-            return Processes.dup(listenFd);
+        /** Copies of the listening sockets that outlive the server's own, by the same variables. */
+        Map<String, Integer> keepSockets() throws IOException {
+            Map<String, Integer> kept = new LinkedHashMap<>();
+            for (Map.Entry<String, Integer> socket : sockets.entrySet()) {
+                kept.put(socket.getKey(), Processes.dup(socket.getValue()));
+            }
+            return kept;
         }
 
-        void exec(int socket) throws IOException {
+        void exec(Map<String, Integer> kept) throws IOException {
             List<String> env = new ArrayList<>();
             environment.forEach((name, value) -> {
-                if (!name.equals(ManagerLink.LISTEN_FD_ENV)) {
+                // Both, always: a socket inherited but not served (its setting since removed) is not passed on.
+                if (!name.equals(ManagerLink.LISTEN_FD_ENV) && !name.equals(ManagerLink.PLAIN_LISTEN_FD_ENV)) {
                     env.add(name + "=" + value);
                 }
             });
-            env.add(ManagerLink.LISTEN_FD_ENV + "=" + socket);
-            Processes.exec(command, env, socket);
+            kept.forEach((name, fd) -> env.add(name + "=" + fd));
+            Processes.exec(command, env, kept.values().stream().mapToInt(Integer::intValue).toArray());
         }
     }
 }

@@ -2,6 +2,8 @@ package org.yimmo.wsgi;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,9 +21,6 @@ import org.yimmo.core.config.HelpText;
 import org.yimmo.core.config.Setting;
 import org.yimmo.core.log.SimpleLoggerSetup;
 import org.yimmo.core.reactor.ReactorSelectionException;
-import org.yimmo.core.net.ListenAddress;
-import org.yimmo.posix.DescriptorListener;
-import org.yimmo.posix.ListeningSocket;
 import org.yimmo.wsgi.manager.ManagerLink;
 import org.yimmo.wsgi.manager.ProcessManager;
 import org.yimmo.wsgi.manager.Supervisor;
@@ -98,14 +97,17 @@ public final class WsgiMain {
         if (managerLink == null && config.get(WsgiSettings.NO_PROC) > 1) {
             return ManagerMain.run(config, tls, env, out, err);
         }
-        int listenFd;
+        ListeningSockets sockets;
         try {
-            listenFd = listeningSocket(config, env);
+            sockets = ListeningSockets.open(config, tls, env);
         } catch (IOException | IllegalArgumentException e) {
             err.println("yimmo-wsgi: " + e.getMessage());
             return 1;
         }
-        String listen = "fd://" + listenFd;
+        String listen = "fd://" + sockets.main().fd();
+        if (sockets.plain() != null) {
+            tls = tls.plainOn("fd://" + sockets.plain().fd());
+        }
         AccessLog accessLog = null;
         if (config.find(WsgiSettings.ACCESS_LOG).isPresent()) {
             ConfigValue<java.nio.file.Path> where = config.value(WsgiSettings.ACCESS_LOG);
@@ -154,21 +156,30 @@ public final class WsgiMain {
             }
             return -1;
         }
-        ServerLifecycle.Relaunch relaunch = new ServerLifecycle.Relaunch(ProcessManager.currentCommand(), env, listenFd);
+        ServerLifecycle.Relaunch relaunch = new ServerLifecycle.Relaunch(ProcessManager.currentCommand(), env,
+                sockets.byVariable());
         lifecycle.handleSignalsAlone(relaunch);
         startWatchdog(config, server, lifecycle.replacingItself(relaunch), lifecycle);
-        String url = (tls == null ? "http://" : "https://") + server.address().getAddress().getHostAddress() + ":"
-                + server.address().getPort() + "/";
-        if (server.addresses().size() > 1) {
-            java.net.InetSocketAddress plain = (java.net.InetSocketAddress) server.addresses().get(1);
-            url += " and http://" + plain.getAddress().getHostAddress() + ":" + plain.getPort() + "/";
-        }
         log.info("serving {}:{} with {} worker thread(s) on the {} reactor",
                 config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP),
                 config.get(WsgiSettings.NO_THREADS), server.reactorName());
-        out.println("yimmo-wsgi " + Version.VERSION + " listening on " + url);
-        out.flush();
+        printListening(out, tls != null, server.addresses());
         return -1;
+    }
+
+    /**
+     * The {@code listening on} line: the main address ({@code https} with TLS), then the extra
+     * plain-HTTP one if any.
+     */
+    static void printListening(PrintStream out, boolean tls, List<SocketAddress> addresses) {
+        StringBuilder line = new StringBuilder("yimmo-wsgi " + Version.VERSION + " listening on ");
+        for (int i = 0; i < addresses.size(); i++) {
+            InetSocketAddress address = (InetSocketAddress) addresses.get(i);
+            line.append(i == 0 ? "" : " and ").append(tls && i == 0 ? "https" : "http").append("://")
+                    .append(address.getAddress().getHostAddress()).append(':').append(address.getPort()).append('/');
+        }
+        out.println(line);
+        out.flush();
     }
 
     /**
@@ -182,20 +193,6 @@ public final class WsgiMain {
         int max = config.get(WsgiSettings.MAX_REQUESTS);
         long maxRequests = max == 0 ? 0 : max + (long) ThreadLocalRandom.current().nextInt(jitter + 1);
         new Watchdog(server, supervisor, maxRequests, config.get(WsgiSettings.TIMEOUT), () -> lifecycle.stop(0)).start();
-    }
-
-    /**
-     * The listening socket's descriptor: inherited (from the manager, or from this process's
-     * previous program when it replaced itself), else bound here. The server adopts it as
-     * {@code fd://N}, so that the process can hand it on when it replaces itself.
-     */
-    private static int listeningSocket(Config config, Map<String, String> env) throws IOException {
-        String inherited = env.get(ManagerLink.LISTEN_FD_ENV);
-        if (inherited != null) {
-            return Integer.parseInt(inherited);
-        }
-        String address = config.get(CoreSettings.BIND) + ":" + config.get(CoreSettings.PORT);
-        return ListeningSocket.open(ListenAddress.parse(address).get(0), DescriptorListener.BACKLOG).fd();
     }
 
     /**

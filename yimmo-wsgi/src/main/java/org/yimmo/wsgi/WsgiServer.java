@@ -114,8 +114,8 @@ public final class WsgiServer implements AutoCloseable {
                 builder.listen(options.listen());
             } else {
                 builder.listenTls(options.listen(), tls.context());
-                if (tls.plainPort() >= 0) {
-                    builder.listen(options.serverName() + ":" + tls.plainPort());
+                if (tls.plainListen() != null) {
+                    builder.listen(tls.plainListen());
                 }
             }
             HttpServer http = builder

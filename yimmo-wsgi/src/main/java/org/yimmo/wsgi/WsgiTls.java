@@ -4,15 +4,18 @@ import java.nio.file.Path;
 import org.yimmo.core.config.Config;
 import org.yimmo.core.config.ConfigException;
 import org.yimmo.core.config.ConfigValue;
+import org.yimmo.core.config.CoreSettings;
 import org.yimmo.core.tls.TlsConfig;
 import org.yimmo.core.tls.TlsContext;
 import org.yimmo.core.tls.TlsSetupException;
 
 /**
- * The TLS part of a worker's settings: the context its listen address serves with, and the port
- * of an extra plain-HTTP listener (-1: none). Immutable.
+ * The TLS part of a worker's settings: the context its listen address serves with, and where an
+ * extra plain-HTTP listener listens, as {@link org.yimmo.core.net.ListenAddress} text (null:
+ * none): the bind address and {@code --plain-port} as configured, {@code fd://N} once the socket
+ * is bound ({@link #plainOn}). Immutable.
  */
-public record WsgiTls(TlsContext context, int plainPort) {
+public record WsgiTls(TlsContext context, String plainListen) {
 
     /**
      * Reads and checks the TLS settings: certificate and key both or neither, the plain port only
@@ -43,9 +46,14 @@ public record WsgiTls(TlsContext context, int plainPort) {
         try {
             TlsContext context = TlsContext.load(new TlsConfig(cert.value(), key.value(),
                     password == null ? null : password.toCharArray()));
-            return new WsgiTls(context, plain.isSet() ? plain.value() : -1);
+            return new WsgiTls(context, plain.isSet() ? config.get(CoreSettings.BIND) + ":" + plain.value() : null);
         } catch (TlsSetupException e) {
             throw new ConfigException("cannot serve TLS: " + e.getMessage(), e);
         }
+    }
+
+    /** The same settings, the plain-HTTP listener on {@code listen} (an already bound {@code fd://N}). */
+    WsgiTls plainOn(String listen) {
+        return new WsgiTls(context, listen);
     }
 }

@@ -24,7 +24,8 @@ final class LoadClient implements AutoCloseable {
     record Incident(long lastPid, boolean retried, String what) {
     }
 
-    private final WsgiProcess server;
+    private final String host;
+    private final int port;
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong answered = new AtomicLong();
     private final Set<Long> pids = ConcurrentHashMap.newKeySet();
@@ -32,7 +33,13 @@ final class LoadClient implements AutoCloseable {
     private volatile boolean stopped;
 
     LoadClient(WsgiProcess server, int connections) {
-        this.server = server;
+        this(server.host(), server.port(), connections);
+    }
+
+    /** The load on another port of the server, e.g. its plain-HTTP one next to TLS. */
+    LoadClient(String host, int port, int connections) {
+        this.host = host;
+        this.port = port;
         for (int i = 0; i < connections; i++) {
             Thread thread = new Thread(this::loop, "load-" + i);
             thread.setDaemon(true);
@@ -48,7 +55,7 @@ final class LoadClient implements AutoCloseable {
         while (!stopped) {
             try {
                 if (client == null) {
-                    client = new RawClient(server);
+                    client = new RawClient(host, port);
                     reused = false;
                     lastPid = 0;
                 }

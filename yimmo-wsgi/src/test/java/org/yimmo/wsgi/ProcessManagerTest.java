@@ -4,23 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.yimmo.posix.Processes;
 
 /**
  * The process manager ({@code --no-proc} above 1) as real processes under real signals, with
  * load on loopback: worker deaths, reloads, retirements and stops must not fail requests other
- * than those inside a killed worker.
+ * than those inside a killed worker. With TLS and {@code --plain-port}, every worker serves both
+ * ports.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ProcessManagerTest {
@@ -262,6 +266,39 @@ class ProcessManagerTest {
         assertEquals(130, server.awaitExit(Duration.ofSeconds(10)), () -> "exit after a second SIGINT; " + server.log());
         assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5), "at once, not after the slow request");
         assertFalse(server.log().contains("slow done"));
+    }
+
+    @Test
+    void plainPortNextToTlsIsServedByEveryWorkerWithItsScheme(@TempDir Path dir) throws Exception {
+        TestCertificate certificate = TestCertificate.make(dir);
+        WsgiProcess server = manager("-p", "2", "--tls-cert", certificate.cert().toString(),
+                "--tls-key", certificate.key().toString(), "--plain-port", "0");
+        assertEquals("https", server.uri().getScheme(), server::stdout);
+        assertTrue(server.plainPort() > 0, server::stdout);
+        Set<Long> workers = awaitReady(server, 0, 2);
+        Callable<RawClient> plain = () -> new RawClient(server.host(), server.plainPort());
+        Callable<RawClient> overTls = () -> new RawClient(certificate.connect(server.host(), server.port()));
+        assertEquals(workers, answeredWithScheme(plain, "http", workers), "both workers serve the plain port");
+        assertEquals(workers, answeredWithScheme(overTls, "https", workers), "both workers serve the TLS port");
+        stopGracefully(server);
+    }
+
+    /**
+     * Asks {@code /scheme} on new connections from {@code connect} until each of {@code workers}
+     * has answered (at most 500 times); checks every answer's scheme and returns the pids seen.
+     */
+    private static Set<Long> answeredWithScheme(Callable<RawClient> connect, String scheme, Set<Long> workers)
+            throws Exception {
+        Set<Long> pids = new HashSet<>();
+        for (int i = 0; i < 500 && !pids.containsAll(workers); i++) {
+            try (RawClient client = connect.call()) {
+                client.send("GET /scheme HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+                String[] answer = client.read().text().split(" ");
+                assertEquals(scheme, answer[0], "wsgi.url_scheme");
+                pids.add(Long.parseLong(answer[1]));
+            }
+        }
+        return pids;
     }
 
     /** The application's marker as {@code count} requests on new connections see it. */

@@ -25,12 +25,26 @@ final class RawClient implements AutoCloseable {
     private long sentAt = System.nanoTime();
 
     RawClient(WsgiProcess server) throws IOException {
-        socket = new Socket();
-        socket.connect(new InetSocketAddress(server.host(), server.port()), 5000);
+        this(server.host(), server.port());
+    }
+
+    RawClient(String host, int port) throws IOException {
+        this(connect(host, port));
+    }
+
+    /** Over a connected socket (a TLS one, from {@link TestCertificate#connect}). */
+    RawClient(Socket socket) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(15_000);
         socket.setTcpNoDelay(true);
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+    }
+
+    private static Socket connect(String host, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress(host, port), 5000);
+        return socket;
     }
 
     Socket socket() {

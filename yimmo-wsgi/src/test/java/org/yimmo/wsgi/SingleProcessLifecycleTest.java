@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +23,8 @@ import org.yimmo.posix.Processes;
 /**
  * One process, no manager: SIGHUP, --max-requests and --timeout replace the process by a fresh
  * one with the same pid (it re-executes itself, handing over the listening socket), under load
- * and without failed requests; SIGTERM and SIGINT stop it gracefully.
+ * and without failed requests (with TLS, on the extra plain port too); SIGTERM and SIGINT stop it
+ * gracefully.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SingleProcessLifecycleTest {
@@ -61,6 +65,44 @@ class SingleProcessLifecycleTest {
         assertEquals("second", get(server, "/marker"), "the application was imported again");
         assertTrue(server.isAlive());
         server.close();
+    }
+
+    @Test
+    void sighupWithTlsHandsOverThePlainPortTooUnderLoad() throws Exception {
+        TestCertificate certificate = TestCertificate.make(dir);
+        // A fixed port, not 0: a plain socket bound again after the replacement would then still
+        // be on the same port, so the test sees the refused connections, not merely a port change.
+        int plainPort = freePort();
+        WsgiProcess server = processes.track(WsgiProcess.start(Map.of(), "--tls-cert", certificate.cert().toString(),
+                "--tls-key", certificate.key().toString(), "--plain-port", Integer.toString(plainPort),
+                "workers_app:app"));
+        assertEquals(plainPort, server.plainPort());
+        try (LoadClient load = new LoadClient(server.host(), plainPort, 8)) {
+            load.awaitAnswers(0, 300, 30_000);
+            int mark = server.log().length();
+            server.signal(Processes.SIGHUP);
+            server.awaitLog(mark, "replacing this process with a fresh one", Duration.ofSeconds(10));
+            server.awaitLog(mark, "serving workers_app:app", RESTART);
+            long answered = load.answered();
+            load.awaitAnswers(answered, 300, 30_000);
+            assertEquals(List.of(), load.failures(), "no plain-HTTP request fails while the process replaces itself");
+            assertEquals(Set.of(server.pid()), load.pids(), "the same pid before and after");
+        }
+        try (RawClient overTls = new RawClient(certificate.connect(server.host(), server.port()))) {
+            overTls.send("GET /scheme HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+            assertEquals("https " + server.pid(), overTls.read().text(), "the TLS port answers after the reload");
+        }
+        try (RawClient plain = new RawClient(server.host(), plainPort)) {
+            plain.send("GET /scheme HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+            assertEquals("http " + server.pid(), plain.read().text(), "the plain port answers after the reload");
+        }
+        server.close();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
     }
 
     @Test

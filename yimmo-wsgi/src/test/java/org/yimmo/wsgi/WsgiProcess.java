@@ -34,7 +34,9 @@ import java.util.regex.Pattern;
 final class WsgiProcess implements AutoCloseable {
 
     static final Path APPS = Path.of("src", "test", "python").toAbsolutePath();
-    private static final Pattern LISTENING = Pattern.compile("listening on (http://([^:/]+):(\\d+)/)");
+    /** The whole line, up to its end: with TLS and a plain port, both addresses are on it. */
+    private static final Pattern LISTENING = Pattern.compile(
+            "listening on (https?://([^:/]+):(\\d+)/)(?: and http://[^:/]+:(\\d+)/)?\\R");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     private final Process process;
@@ -46,6 +48,7 @@ final class WsgiProcess implements AutoCloseable {
     private URI uri;
     private String host;
     private int port;
+    private int plainPort = -1;
 
     private WsgiProcess(List<String> command, Map<String, String> environment) throws IOException {
         this.command = command;
@@ -129,6 +132,9 @@ final class WsgiProcess implements AutoCloseable {
                 uri = URI.create(m.group(1));
                 host = m.group(2);
                 port = Integer.parseInt(m.group(3));
+                if (m.group(4) != null) {
+                    plainPort = Integer.parseInt(m.group(4));
+                }
                 return;
             }
             if (!process.isAlive()) {
@@ -144,7 +150,7 @@ final class WsgiProcess implements AutoCloseable {
                 + "\nstderr:\n" + stderr);
     }
 
-    /** {@code http://HOST:PORT/} */
+    /** {@code http://HOST:PORT/} ({@code https} with TLS) */
     URI uri() {
         return uri;
     }
@@ -159,6 +165,11 @@ final class WsgiProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The extra plain-HTTP port next to TLS ({@code --plain-port}), or -1. */
+    int plainPort() {
+        return plainPort;
     }
 
     long pid() {

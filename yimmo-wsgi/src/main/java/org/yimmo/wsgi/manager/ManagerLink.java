@@ -10,13 +10,16 @@ import org.yimmo.posix.Processes;
  * the worker (readiness, a heartbeat every second, "replace me"), read by the manager's reader
  * thread for that worker. A failed write means the manager is gone.
  *
- * <p>The manager passes the listening socket as descriptor 3 and this pipe as descriptor 4, and
- * names them, with its own pid, in the environment ({@link #LISTEN_FD_ENV} and the others).
+ * <p>The manager passes the listening socket as descriptor 3, this pipe as descriptor 4 and, with
+ * {@code --plain-port} next to TLS, the plain-HTTP listening socket as descriptor 5, and names
+ * them, with its own pid, in the environment ({@link #LISTEN_FD_ENV} and the others).
  */
 public final class ManagerLink implements Supervisor {
 
     /** The inherited listening socket's descriptor number. */
     public static final String LISTEN_FD_ENV = "YIMMO_WSGI_LISTEN_FD";
+    /** The inherited plain-HTTP listening socket's descriptor number ({@code --plain-port} next to TLS). */
+    public static final String PLAIN_LISTEN_FD_ENV = "YIMMO_WSGI_PLAIN_LISTEN_FD";
     /** The control pipe's descriptor number; its presence means "this process is a worker". */
     public static final String CONTROL_FD_ENV = "YIMMO_WSGI_CONTROL_FD";
     /** The manager's pid, to notice a manager that died before the worker could watch it. */

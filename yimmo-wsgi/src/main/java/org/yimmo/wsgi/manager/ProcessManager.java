@@ -68,13 +68,15 @@ public final class ProcessManager {
     private int exitCode;
 
     /**
-     * @param command     the command line a worker runs (this JVM's, see {@link #currentCommand})
-     * @param environment the environment passed to workers
-     * @param listenFd    the listening socket, bound by the caller
+     * @param command       the command line a worker runs (this JVM's, see {@link #currentCommand})
+     * @param environment   the environment passed to workers
+     * @param listenFd      the listening socket, bound by the caller
+     * @param plainListenFd the plain-HTTP listening socket next to TLS, bound by the caller, or -1
      */
-    public ProcessManager(Settings settings, List<String> command, Map<String, String> environment, int listenFd) {
+    public ProcessManager(Settings settings, List<String> command, Map<String, String> environment, int listenFd,
+            int plainListenFd) {
         this.settings = settings;
-        this.launcher = new WorkerLauncher(command, environment, listenFd);
+        this.launcher = new WorkerLauncher(command, environment, listenFd, plainListenFd);
         this.wanted = settings.processes();
     }
 

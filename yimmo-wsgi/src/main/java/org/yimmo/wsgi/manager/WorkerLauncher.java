@@ -10,27 +10,32 @@ import org.yimmo.posix.Processes;
 /**
  * Starts worker processes: the manager's own command line again (same JVM, options, classpath
  * and arguments, so a reload re-reads the config file), with the listening socket as descriptor
- * 3, a fresh control pipe as descriptor 4, and the environment naming both. The worker knows it
- * is one by {@link ManagerLink#CONTROL_FD_ENV}.
+ * 3, a fresh control pipe as descriptor 4, the plain-HTTP listening socket (if any) as
+ * descriptor 5, and the environment naming them. The worker knows it is one by
+ * {@link ManagerLink#CONTROL_FD_ENV}.
  */
 final class WorkerLauncher {
 
     private static final int LISTEN_FD_IN_CHILD = 3;
     private static final int CONTROL_FD_IN_CHILD = 4;
+    private static final int PLAIN_LISTEN_FD_IN_CHILD = 5;
 
     private final List<String> command;
     private final Map<String, String> environment;
     private final int listenFd;
+    private final int plainListenFd;
 
     /**
-     * @param command     the program (absolute path) and its arguments
-     * @param environment the manager's environment, passed on with the worker's entries added
-     * @param listenFd    the listening socket the workers share
+     * @param command       the program (absolute path) and its arguments
+     * @param environment   the manager's environment, passed on with the worker's entries added
+     * @param listenFd      the listening socket the workers share
+     * @param plainListenFd the plain-HTTP listening socket they share too, or -1
      */
-    WorkerLauncher(List<String> command, Map<String, String> environment, int listenFd) {
+    WorkerLauncher(List<String> command, Map<String, String> environment, int listenFd, int plainListenFd) {
         this.command = List.copyOf(command);
         this.environment = Map.copyOf(environment);
         this.listenFd = listenFd;
+        this.plainListenFd = plainListenFd;
     }
 
     /** This JVM's command line, as the kernel has it; empty where the platform does not say. */
@@ -47,7 +52,9 @@ final class WorkerLauncher {
         int[] pipe = Processes.pipe();
         int pid;
         try {
-            pid = Processes.spawn(command, environmentFor(), listenFd, pipe[1]);
+            int[] inherited = plainListenFd < 0 ? new int[] {listenFd, pipe[1]}
+                    : new int[] {listenFd, pipe[1], plainListenFd}; // descriptors 3, 4 and 5 in the worker
+            pid = Processes.spawn(command, environmentFor(), inherited);
         } catch (IOException e) {
             Posix.close(pipe[0]);
             throw e;
@@ -60,15 +67,18 @@ final class WorkerLauncher {
     }
 
     private List<String> environmentFor() {
-        List<String> entries = new ArrayList<>(environment.size() + 3);
+        List<String> entries = new ArrayList<>(environment.size() + 4);
         environment.forEach((name, value) -> {
             if (!name.equals(ManagerLink.LISTEN_FD_ENV) && !name.equals(ManagerLink.CONTROL_FD_ENV)
-                    && !name.equals(ManagerLink.MANAGER_PID_ENV)) {
+                    && !name.equals(ManagerLink.PLAIN_LISTEN_FD_ENV) && !name.equals(ManagerLink.MANAGER_PID_ENV)) {
                 entries.add(name + "=" + value);
             }
         });
         entries.add(ManagerLink.LISTEN_FD_ENV + "=" + LISTEN_FD_IN_CHILD);
         entries.add(ManagerLink.CONTROL_FD_ENV + "=" + CONTROL_FD_IN_CHILD);
+        if (plainListenFd >= 0) {
+            entries.add(ManagerLink.PLAIN_LISTEN_FD_ENV + "=" + PLAIN_LISTEN_FD_IN_CHILD);
+        }
         entries.add(ManagerLink.MANAGER_PID_ENV + "=" + Processes.pid());
         return entries;
     }
