@@ -122,10 +122,11 @@ public final class WsgiServer implements AutoCloseable {
                     .idleTimeout(options.idleTimeout())
                     .handler(dispatcher::dispatch)
                     .start();
-            InetSocketAddress bound = (InetSocketAddress) http.localAddresses().get(0);
+            List<SocketAddress> bound = http.localAddresses();
+            int plainPort = bound.size() > 1 ? ((InetSocketAddress) bound.get(1)).getPort() : -1;
             BridgeModule.Options bridgeOptions = new BridgeModule.Options(options.threads(), options.processes(),
-                    options.scriptName(), options.serverName(), bound.getPort(), "yimmo-wsgi/" + Version.VERSION,
-                    reactor.backend());
+                    options.scriptName(), options.serverName(), ((InetSocketAddress) bound.get(0)).getPort(), plainPort,
+                    "yimmo-wsgi/" + Version.VERSION, reactor.backend());
             // Imports run on python-main, the thread Python calls main: an app may install signal handlers.
             BridgeModule bridge = runtime.callOnMainThread(rt -> {
                 BridgeModule installed = BridgeModule.install(rt, bridgeOptions, options.pythonPath());

@@ -73,10 +73,13 @@ class WsgiTlsTest {
                     + " (environment variable YIMMO_TLS_KEY_PATH)");
             Matcher plain = Pattern.compile(" and http://127\\.0\\.0\\.1:(\\d+)/").matcher(server.stdout());
             assertTrue(plain.find(), server.stdout());
-            assertContains(get("https://127.0.0.1:" + server.port() + "/x"), "\"url_scheme\": \"https\"");
+            String overTls = get("https://127.0.0.1:" + server.port() + "/x");
+            assertContains(overTls, "\"url_scheme\": \"https\"");
+            assertContains(overTls, "\"server_port\": \"" + server.port() + "\"");
             String overPlain = get("http://127.0.0.1:" + plain.group(1) + "/x");
             assertContains(overPlain, "\"url_scheme\": \"http\"");
             assertContains(overPlain, "\"https\": null");
+            assertContains(overPlain, "\"server_port\": \"" + plain.group(1) + "\"");
         }
     }
 

@@ -37,6 +37,7 @@ public final class BridgeModule {
     private final long listType;
     private final long tupleType;
     private final byte[] scriptName;
+    private final int plainServerPort;
     private final WsgiCall[] calls;
     private final Names names;
     private AccessLog accessLog;
@@ -48,6 +49,7 @@ public final class BridgeModule {
         this.module = module;
         this.calls = new WsgiCall[options.workers()];
         this.scriptName = options.scriptName().getBytes(StandardCharsets.ISO_8859_1);
+        this.plainServerPort = options.plainServerPort();
         this.listType = runtime.symbol("PyList_Type");
         this.tupleType = runtime.symbol("PyTuple_Type");
         this.names = new Names(runtime);
@@ -77,9 +79,14 @@ public final class BridgeModule {
         this.baseEnviron = attribute("_base");
     }
 
-    /** What the bridge needs to know of the server. */
+    /**
+     * What the bridge needs to know of the server.
+     *
+     * @param serverPort      SERVER_PORT: the main listener's port (the TLS one with TLS)
+     * @param plainServerPort SERVER_PORT of requests on the plain-HTTP listener next to TLS, or -1
+     */
     public record Options(int workers, int processes, String scriptName, String serverName, int serverPort,
-            String software, String reactor) {
+            int plainServerPort, String software, String reactor) {
     }
 
     /**
@@ -174,7 +181,7 @@ public final class BridgeModule {
     }
 
     EnvironBuilder newEnvironBuilder() {
-        return new EnvironBuilder(runtime, baseEnviron, scriptName);
+        return new EnvironBuilder(runtime, baseEnviron, scriptName, plainServerPort);
     }
 
     long app() {

@@ -17,7 +17,7 @@ import org.yimmo.wsgi.python.PythonRuntime;
  * native memory (no Java String per field). One per worker thread; GIL held.
  *
  * <p>Rules: over TLS, wsgi.url_scheme is {@code https} and HTTPS is {@code on} (as Apache and
- * gunicorn set it); PATH_INFO is the percent-decoded path as a latin-1 str, without the SCRIPT_NAME prefix
+ * gunicorn set it), and on the plain listener next to TLS SERVER_PORT is that listener's port; PATH_INFO is the percent-decoded path as a latin-1 str, without the SCRIPT_NAME prefix
  * when it starts with it; QUERY_STRING is raw; CONTENT_TYPE and CONTENT_LENGTH only when sent;
  * other fields become HTTP_* (upper case, '-' to '_'), repeated ones joined with ", ", and a field
  * whose name holds '_' is dropped (as the original does: otherwise "X_Forwarded_For" could pose
@@ -44,6 +44,9 @@ final class EnvironBuilder {
     private final long keyInput;
     private final long keyUrlScheme;
     private final long keyHttps;
+    private final long keyServerPort;
+    /** SERVER_PORT of plain requests on a TLS server (the extra plain listener's), or 0. */
+    private final long plainServerPort;
     private final long https;
     private final long on;
     private final long[] methods = new long[HttpMethod.values().length];
@@ -55,8 +58,9 @@ final class EnvironBuilder {
     /**
      * @param base       the constant entries (wsgi.version, SERVER_NAME, ...); copied per request
      * @param scriptName the mount prefix as latin-1 bytes, empty for none
+     * @param plainServerPort the plain listener's port next to TLS, or -1
      */
-    EnvironBuilder(PythonRuntime runtime, long base, byte[] scriptName) {
+    EnvironBuilder(PythonRuntime runtime, long base, byte[] scriptName, int plainServerPort) {
         this.runtime = runtime;
         this.api = runtime.api();
         this.base = base;
@@ -72,6 +76,8 @@ final class EnvironBuilder {
         keyInput = intern("wsgi.input");
         keyUrlScheme = intern("wsgi.url_scheme");
         keyHttps = intern("HTTPS");
+        keyServerPort = intern("SERVER_PORT");
+        this.plainServerPort = plainServerPort < 0 ? 0 : intern(Integer.toString(plainServerPort));
         https = intern("https");
         on = intern("on");
         for (HttpMethod method : HttpMethod.values()) {
@@ -112,6 +118,9 @@ final class EnvironBuilder {
                 put(environ, keyUrlScheme, https);
                 api.Py_IncRef(on);
                 put(environ, keyHttps, on);
+            } else if (plainServerPort != 0) { // the base has the TLS port
+                api.Py_IncRef(plainServerPort);
+                put(environ, keyServerPort, plainServerPort);
             }
             putFields(environ, request, at);
             api.Py_IncRef(input);
