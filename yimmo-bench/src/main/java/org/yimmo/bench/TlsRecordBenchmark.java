@@ -105,19 +105,20 @@ public class TlsRecordBenchmark {
 
     @Benchmark
     public int requestAndResponse() throws SSLException {
-        request.rewind();
-        toServer.clear();
-        client.wrap(request, toServer);
-        toServer.flip();
-        serverApp.clear();
-        server.unwrap(toServer, serverApp);
-        response.rewind();
-        toClient.clear();
-        server.wrap(response, toClient);
-        toClient.flip();
-        clientApp.clear();
-        client.unwrap(toClient, clientApp);
+        send(client, request, toServer, server, serverApp);
+        send(server, response, toClient, client, clientApp);
         return clientApp.position();
+    }
+
+    /** {@code from} wraps {@code message} into the record buffer {@code net}; {@code to} unwraps it into {@code app}. */
+    private static void send(SSLEngine from, ByteBuffer message, ByteBuffer net, SSLEngine to, ByteBuffer app)
+            throws SSLException {
+        message.rewind();
+        net.clear();
+        from.wrap(message, net);
+        net.flip();
+        app.clear();
+        to.unwrap(net, app);
     }
 
     private ByteBuffer allocate(int size) {

@@ -44,6 +44,18 @@ class SingleProcessLifecycleTest {
         }
     }
 
+    /** SIGHUP while {@code load} runs: the process replaces itself; no request fails or sees another pid. */
+    private static void reloadUnderLoad(WsgiProcess server, LoadClient load, String what) throws Exception {
+        int mark = server.log().length();
+        server.signal(Processes.SIGHUP);
+        server.awaitLog(mark, "replacing this process with a fresh one", Duration.ofSeconds(10));
+        server.awaitLog(mark, "serving workers_app:app", RESTART);
+        long answered = load.answered();
+        load.awaitAnswers(answered, 300, 30_000);
+        assertEquals(List.of(), load.failures(), "no " + what + " fails while the process replaces itself");
+        assertEquals(Set.of(server.pid()), load.pids(), "the same pid before and after");
+    }
+
     @Test
     void sighupReplacesTheProcessInPlaceUnderLoadWithTheNewCode() throws Exception {
         Path marker = dir.resolve("marker.txt");
@@ -53,14 +65,7 @@ class SingleProcessLifecycleTest {
         try (LoadClient load = new LoadClient(server, 8)) {
             load.awaitAnswers(0, 300, 30_000);
             Files.writeString(marker, "second");
-            int mark = server.log().length();
-            server.signal(Processes.SIGHUP);
-            server.awaitLog(mark, "replacing this process with a fresh one", Duration.ofSeconds(10));
-            server.awaitLog(mark, "serving workers_app:app", RESTART);
-            long answered = load.answered();
-            load.awaitAnswers(answered, 300, 30_000);
-            assertEquals(List.of(), load.failures(), "no request fails while the process replaces itself");
-            assertEquals(Set.of(server.pid()), load.pids(), "the same pid before and after");
+            reloadUnderLoad(server, load, "request");
         }
         assertEquals("second", get(server, "/marker"), "the application was imported again");
         assertTrue(server.isAlive());
@@ -79,14 +84,7 @@ class SingleProcessLifecycleTest {
         assertEquals(plainPort, server.plainPort());
         try (LoadClient load = new LoadClient(server.host(), plainPort, 8)) {
             load.awaitAnswers(0, 300, 30_000);
-            int mark = server.log().length();
-            server.signal(Processes.SIGHUP);
-            server.awaitLog(mark, "replacing this process with a fresh one", Duration.ofSeconds(10));
-            server.awaitLog(mark, "serving workers_app:app", RESTART);
-            long answered = load.answered();
-            load.awaitAnswers(answered, 300, 30_000);
-            assertEquals(List.of(), load.failures(), "no plain-HTTP request fails while the process replaces itself");
-            assertEquals(Set.of(server.pid()), load.pids(), "the same pid before and after");
+            reloadUnderLoad(server, load, "plain-HTTP request");
         }
         try (RawClient overTls = new RawClient(certificate.connect(server.host(), server.port()))) {
             overTls.send("GET /scheme HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
