@@ -5,7 +5,6 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -21,6 +20,7 @@ import org.yimmo.core.reactor.ReactorOptions;
 import org.yimmo.posix.NativeMemory;
 import org.yimmo.posix.DescriptorReactor;
 import org.yimmo.posix.Posix;
+import org.yimmo.posix.Registrations;
 import org.yimmo.posix.SocketIo;
 
 /**
@@ -41,8 +41,8 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
 
     private static final Logger log = LoggerFactory.getLogger(EpollReactor.class);
     private static final int MAX_EVENTS = 512;
-    /** epoll data of the wake-up eventfd: id 0, which no registration gets. */
-    private static final int WAKE_ID = 0;
+    /** epoll data of the wake-up eventfd: an id no registration gets. */
+    private static final int WAKE_ID = Registrations.WAKE_ID;
 
     /** Every listener not yet closed, so shutdown closes even those whose registration is queued. */
     private final Set<EpollListener> listeners = ConcurrentHashMap.newKeySet();
@@ -64,11 +64,10 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
     private final long socketAddressAddress = NativeMemory.address(socketAddress);
     private final SocketIo io = new SocketIo();
 
-    private EpollChannel[] channels = new EpollChannel[1024];
+    private final Registrations<EpollChannel> channels = new Registrations<>();
     /** Connections whose interest changed since the last wait (reactor thread only). */
     private EpollConnection[] pendingInterest = new EpollConnection[64];
     private int pendingCount;
-    private int nextId = 1;
 
     EpollReactor(ReactorOptions options) throws IOException {
         super(options);
@@ -153,24 +152,12 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
 
     /** Puts {@code channel} in the table under a fresh id and returns its epoll data. */
     long register(EpollChannel channel) {
-        int fd = channel.fd();
-        if (fd >= channels.length) {
-            channels = Arrays.copyOf(channels, Math.max(fd + 1, channels.length * 2));
-        }
-        channels[fd] = channel;
-        int id = nextId++;
-        if (nextId == WAKE_ID) {
-            nextId++;
-        }
-        return (long) id << 32 | (fd & 0xffffffffL);
+        return channels.add(channel);
     }
 
     /** Removes {@code channel} from the table unless a newer registration took its descriptor. */
     void unregister(EpollChannel channel) {
-        int fd = channel.fd();
-        if (fd < channels.length && channels[fd] == channel) {
-            channels[fd] = null;
-        }
+        channels.remove(channel);
     }
 
     /**
@@ -224,15 +211,12 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
             int offset = i * Native.EVENT_SIZE;
             int flags = events.getInt(offset);
             long data = events.getLong(offset + Native.EVENT_DATA_OFFSET);
-            int fd = (int) data;
-            int id = (int) (data >>> 32);
-            if (id == WAKE_ID) {
+            if (Registrations.id(data) == WAKE_ID) {
                 drainWakeups();
                 continue;
             }
-            EpollChannel[] table = channels;
-            EpollChannel channel = fd < table.length ? table[fd] : null;
-            if (channel != null && channel.id() == id) {
+            EpollChannel channel = channels.find(data);
+            if (channel != null) {
                 channel.onReady(flags);
                 handled++;
             }
@@ -260,13 +244,7 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
 
     @Override
     protected void closeRegistrations() {
-        List<EpollChannel> open = new ArrayList<>();
-        for (EpollChannel channel : channels) {
-            if (channel != null) {
-                open.add(channel);
-            }
-        }
-        open.forEach(EpollChannel::close);
+        channels.all().forEach(EpollChannel::close);
         new ArrayList<>(listeners).forEach(EpollListener::closeNow);
     }
 
@@ -288,12 +266,7 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
     }
 
     /** What a registration is: a listener or a connection. */
-    interface EpollChannel {
-        int fd();
-
-        /** The id in the upper half of the epoll data; 0 while not registered. */
-        int id();
-
+    interface EpollChannel extends Registrations.Entry {
         void onReady(int events);
 
         void close();

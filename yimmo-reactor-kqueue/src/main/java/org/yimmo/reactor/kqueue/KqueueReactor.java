@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -21,6 +19,7 @@ import org.yimmo.core.reactor.ReactorOptions;
 import org.yimmo.posix.NativeMemory;
 import org.yimmo.posix.DescriptorReactor;
 import org.yimmo.posix.Posix;
+import org.yimmo.posix.Registrations;
 import org.yimmo.posix.SocketIo;
 import org.yimmo.posix.SocketAddresses;
 
@@ -51,7 +50,7 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
     static final String WAKEUP_PROPERTY = "yimmo.kqueue.wakeup";
     static final int MAX_EVENTS = 512;
     /** udata of the wake-up event: id 0, which no registration gets. */
-    private static final int WAKE_ID = 0;
+    private static final int WAKE_ID = Registrations.WAKE_ID;
 
     /** Every listener not yet closed, so shutdown closes even those whose registration is queued. */
     private final Set<KqueueListener> listeners = ConcurrentHashMap.newKeySet();
@@ -82,8 +81,7 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
     private final long socketAddressAddress = NativeMemory.address(socketAddress);
     private final SocketIo io = new SocketIo();
 
-    private KqueueChannel[] channels = new KqueueChannel[1024];
-    private int nextId = 1;
+    private final Registrations<KqueueChannel> channels = new Registrations<>();
 
     KqueueReactor(ReactorOptions options) throws IOException {
         super(options);
@@ -214,16 +212,7 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
 
     /** Puts {@code channel} in the table under a fresh id and returns its udata. */
     long register(KqueueChannel channel) {
-        int fd = channel.fd();
-        if (fd >= channels.length) {
-            channels = Arrays.copyOf(channels, Math.max(fd + 1, channels.length * 2));
-        }
-        channels[fd] = channel;
-        int id = nextId++;
-        if (nextId == WAKE_ID) {
-            nextId++;
-        }
-        return (long) id << 32 | (fd & 0xffffffffL);
+        return channels.add(channel);
     }
 
     /**
@@ -231,11 +220,8 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
      * and drops its pending changes; called just before the descriptor is closed.
      */
     void unregister(KqueueChannel channel) {
-        int fd = channel.fd();
-        if (fd < channels.length && channels[fd] == channel) {
-            channels[fd] = null;
-        }
-        changes.removeDescriptor(fd);
+        channels.remove(channel);
+        changes.removeDescriptor(channel.fd());
     }
 
     /** Queues a change for the next kevent call. */
@@ -306,12 +292,11 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
                 continue;
             }
             long udata = layout.udata(base, i);
-            int id = (int) (udata >>> 32);
-            if (id == WAKE_ID) {
+            if (Registrations.id(udata) == WAKE_ID) {
                 drainWakeups();
                 continue;
             }
-            KqueueChannel channel = channelFor(udata);
+            KqueueChannel channel = channels.find(udata);
             if (channel != null) {
                 channel.onReady(layout.filter(base, i), flags, layout.data(base, i));
                 handled++;
@@ -321,24 +306,15 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
         return handled;
     }
 
-    /** The live registration {@code udata} names, or null if it is stale. */
-    private KqueueChannel channelFor(long udata) {
-        int fd = (int) udata;
-        int id = (int) (udata >>> 32);
-        KqueueChannel[] table = channels;
-        KqueueChannel channel = fd >= 0 && fd < table.length ? table[fd] : null;
-        return channel != null && channel.id() == id ? channel : null;
-    }
-
     /** A change the kernel refused (EV_ERROR, errno in data): the registration it names hears of it. */
     private void onError(long base, int index) {
         long udata = layout.udata(base, index);
         int errno = (int) layout.data(base, index);
-        if ((int) (udata >>> 32) == WAKE_ID) {
+        if (Registrations.id(udata) == WAKE_ID) {
             log.error("kevent refused the wake-up registration: {}", Posix.error("kevent", errno).getMessage());
             return;
         }
-        KqueueChannel channel = channelFor(udata);
+        KqueueChannel channel = channels.find(udata);
         if (channel != null) {
             channel.onError(layout.filter(base, index), errno);
         }
@@ -368,13 +344,7 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
 
     @Override
     protected void closeRegistrations() {
-        List<KqueueChannel> open = new ArrayList<>();
-        for (KqueueChannel channel : channels) {
-            if (channel != null) {
-                open.add(channel);
-            }
-        }
-        open.forEach(KqueueChannel::close);
+        channels.all().forEach(KqueueChannel::close);
         new ArrayList<>(listeners).forEach(KqueueListener::closeNow);
     }
 
@@ -399,12 +369,7 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
     }
 
     /** What a registration is: a listener or a connection. */
-    interface KqueueChannel {
-        int fd();
-
-        /** The id in the upper half of the udata; 0 while not registered. */
-        int id();
-
+    interface KqueueChannel extends Registrations.Entry {
         /** An event of {@code filter} (EVFILT_READ or EVFILT_WRITE), with its flags and data. */
         void onReady(short filter, int flags, long data);
 
