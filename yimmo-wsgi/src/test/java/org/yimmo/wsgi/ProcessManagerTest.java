@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -280,6 +282,29 @@ class ProcessManagerTest {
         Callable<RawClient> overTls = () -> new RawClient(certificate.connect(server.host(), server.port()));
         assertEquals(workers, answeredWithScheme(plain, "http", workers), "both workers serve the plain port");
         assertEquals(workers, answeredWithScheme(overTls, "https", workers), "both workers serve the TLS port");
+        stopGracefully(server);
+    }
+
+    @Test
+    void reloadServesARenewedCertificate(@TempDir Path dir) throws Exception {
+        TestCertificate old = TestCertificate.make(Files.createDirectory(dir.resolve("old")));
+        TestCertificate renewed = TestCertificate.make(Files.createDirectory(dir.resolve("renewed")));
+        Path cert = Files.copy(old.cert(), dir.resolve("cert.pem"));
+        Path key = Files.copy(old.key(), dir.resolve("key.pem"));
+        WsgiProcess server = manager("-p", "2", "--tls-cert", cert.toString(), "--tls-key", key.toString());
+        Set<Long> first = awaitReady(server, 0, 2);
+        assertEquals(first, answeredWithScheme(() -> new RawClient(old.connect(server.host(), server.port())),
+                "https", first));
+        Files.copy(renewed.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewed.key(), key, StandardCopyOption.REPLACE_EXISTING);
+        int mark = server.log().length();
+        server.signal(Processes.SIGHUP);
+        Set<Long> fresh = awaitReady(server, mark, 2);
+        for (long pid : first) {
+            server.awaitLog(mark, "(pid " + pid + ") exited (exit code 0)", Duration.ofSeconds(30));
+        }
+        assertEquals(fresh, answeredWithScheme(() -> new RawClient(renewed.connect(server.host(), server.port())),
+                "https", fresh), "every fresh worker serves the renewed certificate");
         stopGracefully(server);
     }
 

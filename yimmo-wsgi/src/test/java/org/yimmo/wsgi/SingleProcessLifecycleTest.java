@@ -2,6 +2,7 @@ package org.yimmo.wsgi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,12 +10,14 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +73,36 @@ class SingleProcessLifecycleTest {
         assertEquals("second", get(server, "/marker"), "the application was imported again");
         assertTrue(server.isAlive());
         server.close();
+    }
+
+    @Test
+    void sighupServesARenewedCertificate() throws Exception {
+        TestCertificate old = TestCertificate.make(Files.createDirectory(dir.resolve("old")));
+        TestCertificate renewed = TestCertificate.make(Files.createDirectory(dir.resolve("renewed")));
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        Files.copy(old.cert(), cert);
+        Files.copy(old.key(), key);
+        WsgiProcess server = processes.track(WsgiProcess.start(Map.of(), "--tls-cert", cert.toString(),
+                "--tls-key", key.toString(), "workers_app:app"));
+        assertEquals("https " + server.pid(), getOverTls(old, server), "the first certificate is served");
+        // As a certificate renewal does: new files in place, then SIGHUP.
+        Files.copy(renewed.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewed.key(), key, StandardCopyOption.REPLACE_EXISTING);
+        int mark = server.log().length();
+        server.signal(Processes.SIGHUP);
+        server.awaitLog(mark, "serving workers_app:app", RESTART);
+        assertEquals("https " + server.pid(), getOverTls(renewed, server), "the renewed certificate is served");
+        assertThrows(SSLHandshakeException.class, () -> getOverTls(old, server), "the old one is no longer");
+        server.close();
+    }
+
+    /** GET /scheme over TLS, trusting only {@code certificate}. */
+    private static String getOverTls(TestCertificate certificate, WsgiProcess server) throws Exception {
+        try (RawClient client = new RawClient(certificate.connect(server.host(), server.port()))) {
+            client.send("GET /scheme HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+            return client.read().text();
+        }
     }
 
     @Test
