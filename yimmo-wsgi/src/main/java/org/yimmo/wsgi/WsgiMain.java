@@ -97,6 +97,15 @@ public final class WsgiMain {
         if (managerLink == null && config.get(WsgiSettings.NO_PROC) > 1) {
             return ManagerMain.run(config, tls, env, out, err);
         }
+        if (managerLink != null && tls != null && tls.plainListen() != null
+                && !env.containsKey(ManagerLink.PLAIN_LISTEN_FD_ENV)) {
+            // The manager binds the sockets its workers share. A plain port that appeared in the
+            // configuration at a reload would be bound by each worker on its own: all but the
+            // first would fail to start, again and again.
+            log.warn("the plain HTTP port {} was configured after the manager started; it is served once the "
+                    + "manager restarts", tls.plainListen());
+            tls = tls.plainOn(null);
+        }
         ListeningSockets sockets;
         try {
             sockets = ListeningSockets.open(config, tls, env);

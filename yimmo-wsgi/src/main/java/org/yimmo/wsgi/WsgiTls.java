@@ -52,7 +52,10 @@ public record WsgiTls(TlsContext context, String plainListen) {
         }
     }
 
-    /** The same settings, the plain-HTTP listener on {@code listen} (an already bound {@code fd://N}). */
+    /**
+     * The same settings, the plain-HTTP listener on {@code listen} (an already bound
+     * {@code fd://N}), or none for null.
+     */
     WsgiTls plainOn(String listen) {
         return new WsgiTls(context, listen);
     }

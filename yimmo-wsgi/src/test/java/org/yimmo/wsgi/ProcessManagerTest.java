@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -305,6 +306,32 @@ class ProcessManagerTest {
         }
         assertEquals(fresh, answeredWithScheme(() -> new RawClient(renewed.connect(server.host(), server.port())),
                 "https", fresh), "every fresh worker serves the renewed certificate");
+        stopGracefully(server);
+    }
+
+    @Test
+    void aPlainPortAddedAtAReloadIsLeftForTheNextStartWithAWarning(@TempDir Path dir) throws Exception {
+        TestCertificate certificate = TestCertificate.make(dir);
+        Path config = dir.resolve("yimmo.yaml");
+        String tls = "tls:\n  cert: " + certificate.cert() + "\n  key: " + certificate.key() + "\n";
+        Files.writeString(config, tls);
+        WsgiProcess server = manager("-p", "2", "-c", config.toString());
+        Set<Long> first = awaitReady(server, 0, 2);
+        int plainPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            plainPort = probe.getLocalPort();
+        }
+        // A fixed port: every worker binding it on its own, all but one would fail.
+        Files.writeString(config, tls + "wsgi:\n  plain_port: " + plainPort + "\n");
+        int mark = server.log().length();
+        server.signal(Processes.SIGHUP);
+        Set<Long> fresh = awaitReady(server, mark, 2);
+        for (long pid : first) {
+            server.awaitLog(mark, "(pid " + pid + ") exited (exit code 0)", Duration.ofSeconds(30));
+        }
+        assertTrue(server.logSince(mark).contains("was configured after the manager started"), server::log);
+        assertEquals(fresh, answeredWithScheme(() -> new RawClient(certificate.connect(server.host(), server.port())),
+                "https", fresh), "both fresh workers serve the TLS port");
         stopGracefully(server);
     }
 
