@@ -122,7 +122,9 @@ class ProcessManagerTest {
             for (LoadClient.Incident retried : load.incidents()) {
                 assertTrue(old.contains(retried.lastPid()), () -> "only an old worker closes a connection: " + retried);
             }
-            assertTrue(load.pids().containsAll(fresh), () -> "the fresh workers serve: " + load.pids());
+            // Which worker the reconnecting load lands on is the kernel's choice (all of it may go
+            // to the first fresh worker); new connections show that both serve.
+            assertEquals(fresh, answeredWithScheme(() -> new RawClient(server), "http", fresh), "the fresh workers serve");
             assertEquals(fresh, Set.copyOf(server.childPids()), "only the fresh workers are left");
         }
         assertEquals(Set.of("second"), markers(server, 20), "the fresh workers imported the application anew");
