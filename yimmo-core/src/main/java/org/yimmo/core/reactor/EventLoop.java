@@ -11,6 +11,7 @@ import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.core.buffer.BufferPool;
+import org.yimmo.core.net.Listener;
 import org.yimmo.core.timer.TimerWheel;
 
 /**
@@ -109,6 +110,21 @@ public abstract class EventLoop implements Reactor {
             action.run();
         } else {
             execute(action);
+        }
+    }
+
+    /**
+     * For a backend's {@code listen}: runs {@code registration} on the loop. A loop that has
+     * ended, or ends meanwhile, would neither run it nor close the listener at its shutdown, so
+     * then the listener is closed here and the caller is told.
+     */
+    protected final void registerListener(Listener listener, Runnable registration) throws IOException {
+        onLoop(registration);
+        // Read after the task was handed over: a shutdown that had begun by then is seen here;
+        // one that begins later runs the task (and the backend closes a listener it finds then).
+        if (terminated) {
+            listener.close();
+            throw new IOException("cannot listen on " + listener.address() + ": the reactor is closed");
         }
     }
 

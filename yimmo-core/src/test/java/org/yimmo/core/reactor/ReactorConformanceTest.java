@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -917,6 +918,24 @@ public abstract class ReactorConformanceTest {
             socket.close();
         }
         assertThrows(IOException.class, () -> new Socket().connect(tcpAddress(listener), 2000));
+    }
+
+    @Test
+    void shouldRefuseToListenOnceClosedAndLeaveNoSocketOpen() throws Exception {
+        Reactor reactor = newReactor(ReactorOptions.defaults());
+        Thread loop = reactor.start("closed-reactor");
+        reactor.close();
+        loop.join(WAIT.toMillis());
+        assertFalse(loop.isAlive());
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        IOException refused = assertThrows(IOException.class,
+                () -> reactor.listen(ListenAddress.tcp("127.0.0.1", port), c -> connection -> { }));
+        assertTrue(refused.getMessage().contains("closed"), refused::getMessage);
+        // Nothing would ever accept there or close it: the socket must not stay bound.
+        assertThrows(IOException.class, () -> new Socket().connect(new InetSocketAddress("127.0.0.1", port), 2000));
     }
 
     @Test

@@ -96,7 +96,7 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
     public Listener listen(ListenAddress address, ProtocolFactory protocol) throws IOException {
         EpollListener listener = EpollListener.bind(this, address, protocol);
         listeners.add(listener);
-        onLoop(listener::register);
+        registerListener(listener, listener::register);
         return listener;
     }
 

@@ -151,7 +151,7 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
     public Listener listen(ListenAddress address, ProtocolFactory protocol) throws IOException {
         KqueueListener listener = KqueueListener.bind(this, address, protocol);
         listeners.add(listener);
-        onLoop(listener::register);
+        registerListener(listener, listener::register);
         return listener;
     }
 

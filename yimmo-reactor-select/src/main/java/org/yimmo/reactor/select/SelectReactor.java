@@ -50,7 +50,11 @@ final class SelectReactor extends EventLoop {
     @Override
     public Listener listen(ListenAddress address, ProtocolFactory protocol) throws IOException {
         SelectListener listener = SelectListener.bind(this, address, protocol);
-        onLoop(() -> {
+        registerListener(listener, () -> {
+            if (isTerminated()) { // run by the shutdown, after it closed what the selector holds
+                listener.close();
+                return;
+            }
             try {
                 listener.register(selector);
             } catch (IOException e) {
