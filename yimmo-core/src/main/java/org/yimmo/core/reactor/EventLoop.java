@@ -2,6 +2,8 @@ package org.yimmo.core.reactor;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,6 +52,8 @@ public abstract class EventLoop implements Reactor {
     /** Connections closed during the current callback, told after it (handlers are never re-entered). */
     private final ArrayDeque<ClosedNotice> closedToNotify = new ArrayDeque<>();
     private final MessagePassingQueue.Consumer<Runnable> runTask = this::runTask;
+    /** Every listener not yet closed, so the shutdown closes even one whose registration is still queued. */
+    private final Set<Listener> listeners = ConcurrentHashMap.newKeySet();
 
     private volatile Thread owner;
     private volatile boolean closeRequested;
@@ -114,18 +118,24 @@ public abstract class EventLoop implements Reactor {
     }
 
     /**
-     * For a backend's {@code listen}: runs {@code registration} on the loop. A loop that has
-     * ended, or ends meanwhile, would neither run it nor close the listener at its shutdown, so
-     * then the listener is closed here and the caller is told.
+     * For a backend's {@code listen}: runs {@code registration} on the loop, and keeps the
+     * listener until {@link #listenerClosed}, for the shutdown to close (its registration may
+     * still be queued then; a backend's registration skips a closed listener). A loop that has
+     * already ended would never close it: then it is closed here and the caller is told.
      */
     protected final void registerListener(Listener listener, Runnable registration) throws IOException {
+        listeners.add(listener);
         onLoop(registration);
-        // Read after the task was handed over: a shutdown that had begun by then is seen here;
-        // one that begins later runs the task (and the backend closes a listener it finds then).
+        // Read after the listener joined the set: a shutdown that begins later closes it.
         if (terminated) {
             listener.close();
             throw new IOException("cannot listen on " + listener.address() + ": the reactor is closed");
         }
+    }
+
+    /** A listener of this loop closed: the shutdown has nothing left to do for it. */
+    protected final void listenerClosed(Listener listener) {
+        listeners.remove(listener);
     }
 
     /** A connection closed during a callback: its handler hears of it once the callback returns. */
@@ -325,6 +335,9 @@ public abstract class EventLoop implements Reactor {
         }
         terminated = true;
         closeRegistrations();
+        for (Listener listener : listeners.toArray(new Listener[0])) {
+            listener.close(); // on the loop thread, so at once
+        }
         notifyClosed();
         runTasks();
         tasks.clear();

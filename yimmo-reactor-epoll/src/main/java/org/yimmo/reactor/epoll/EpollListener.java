@@ -95,6 +95,6 @@ final class EpollListener extends DescriptorListener implements EpollReactor.Epo
 
     @Override
     protected void closedNotice() {
-        reactor.listenerClosed(this);
+        reactor.forget(this);
     }
 }

@@ -3,10 +3,7 @@ package org.yimmo.reactor.epoll;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.core.net.Connection;
@@ -44,8 +41,6 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
     /** epoll data of the wake-up eventfd: an id no registration gets. */
     private static final int WAKE_ID = Registrations.WAKE_ID;
 
-    /** Every listener not yet closed, so shutdown closes even those whose registration is queued. */
-    private final Set<EpollListener> listeners = ConcurrentHashMap.newKeySet();
 
     private final int epfd;
     private final int eventFd;
@@ -95,7 +90,6 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
     @Override
     public Listener listen(ListenAddress address, ProtocolFactory protocol) throws IOException {
         EpollListener listener = EpollListener.bind(this, address, protocol);
-        listeners.add(listener);
         registerListener(listener, listener::register);
         return listener;
     }
@@ -238,14 +232,13 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
         notifyClosedLater(connection);
     }
 
-    void listenerClosed(EpollListener listener) {
-        listeners.remove(listener);
+    void forget(EpollListener listener) {
+        listenerClosed(listener);
     }
 
     @Override
     protected void closeRegistrations() {
         channels.all().forEach(EpollChannel::close);
-        new ArrayList<>(listeners).forEach(EpollListener::closeNow);
     }
 
     @Override

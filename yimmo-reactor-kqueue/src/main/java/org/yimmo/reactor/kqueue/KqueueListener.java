@@ -103,6 +103,6 @@ final class KqueueListener extends DescriptorListener implements KqueueReactor.K
 
     @Override
     protected void closedNotice() {
-        reactor.listenerClosed(this);
+        reactor.forget(this);
     }
 }

@@ -3,9 +3,6 @@ package org.yimmo.reactor.kqueue;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.core.net.Connection;
@@ -52,8 +49,6 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
     /** udata of the wake-up event: id 0, which no registration gets. */
     private static final int WAKE_ID = Registrations.WAKE_ID;
 
-    /** Every listener not yet closed, so shutdown closes even those whose registration is queued. */
-    private final Set<KqueueListener> listeners = ConcurrentHashMap.newKeySet();
 
     private final KeventLayout layout = KqueueNative.LAYOUT;
     private final int kq;
@@ -150,7 +145,6 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
     @Override
     public Listener listen(ListenAddress address, ProtocolFactory protocol) throws IOException {
         KqueueListener listener = KqueueListener.bind(this, address, protocol);
-        listeners.add(listener);
         registerListener(listener, listener::register);
         return listener;
     }
@@ -338,14 +332,13 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
         notifyClosedLater(connection);
     }
 
-    void listenerClosed(KqueueListener listener) {
-        listeners.remove(listener);
+    void forget(KqueueListener listener) {
+        listenerClosed(listener);
     }
 
     @Override
     protected void closeRegistrations() {
         channels.all().forEach(KqueueChannel::close);
-        new ArrayList<>(listeners).forEach(KqueueListener::closeNow);
     }
 
     @Override

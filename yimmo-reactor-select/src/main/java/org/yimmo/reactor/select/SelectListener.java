@@ -195,6 +195,7 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        reactor.forget(this);
         if (key != null) {
             key.cancel();
         }

@@ -51,10 +51,6 @@ final class SelectReactor extends EventLoop {
     public Listener listen(ListenAddress address, ProtocolFactory protocol) throws IOException {
         SelectListener listener = SelectListener.bind(this, address, protocol);
         registerListener(listener, () -> {
-            if (isTerminated()) { // run by the shutdown, after it closed what the selector holds
-                listener.close();
-                return;
-            }
             try {
                 listener.register(selector);
             } catch (IOException e) {
@@ -120,6 +116,10 @@ final class SelectReactor extends EventLoop {
     /** A connection closed; its handler hears of it after the current callback. */
     void closed(SelectConnection connection) {
         notifyClosedLater(connection);
+    }
+
+    void forget(SelectListener listener) {
+        listenerClosed(listener);
     }
 
     @Override
