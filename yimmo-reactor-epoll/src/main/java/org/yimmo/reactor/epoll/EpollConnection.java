@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yimmo.posix.DescriptorConnection;
 import org.yimmo.posix.Posix;
+import org.yimmo.posix.Registrations;
 import org.yimmo.posix.SocketAddresses;
 
 /**
@@ -23,7 +24,6 @@ final class EpollConnection extends DescriptorConnection implements EpollReactor
     private static final int WRITE_EVENTS = Native.EPOLLOUT | Native.EPOLLHUP | Native.EPOLLERR;
 
     private final EpollReactor reactor;
-    private int id;
     private long data;
     /** The interest epoll has for this descriptor; 0 when it is not in the set. */
     private int registered;
@@ -45,7 +45,7 @@ final class EpollConnection extends DescriptorConnection implements EpollReactor
 
     @Override
     public int id() {
-        return id;
+        return Registrations.id(data);
     }
 
     @Override
@@ -71,13 +71,12 @@ final class EpollConnection extends DescriptorConnection implements EpollReactor
     @Override
     protected void enterTable() {
         data = reactor.register(this);
-        id = (int) (data >>> 32);
     }
 
     /** Epoll hears of it before the reactor's next wait. */
     @Override
     protected void interestChanged() {
-        if (!interestPending && id != 0) {
+        if (!interestPending && id() != 0) {
             interestPending = true;
             reactor.interestChanged(this);
         }
@@ -95,7 +94,7 @@ final class EpollConnection extends DescriptorConnection implements EpollReactor
 
     @Override
     protected void updateInterest() throws IOException {
-        if (id == 0 || !isOpen()) {
+        if (id() == 0 || !isOpen()) {
             return;
         }
         int wanted;

@@ -9,6 +9,7 @@ import org.yimmo.core.net.ProtocolFactory;
 import org.yimmo.posix.DescriptorConnection;
 import org.yimmo.posix.DescriptorListener;
 import org.yimmo.posix.ListeningSocket;
+import org.yimmo.posix.Registrations;
 
 /**
  * A listening socket descriptor on an {@link EpollReactor}: the shared
@@ -23,7 +24,6 @@ final class EpollListener extends DescriptorListener implements EpollReactor.Epo
     private static final int INTEREST = Native.EPOLLIN | Native.EPOLLEXCLUSIVE;
 
     private final EpollReactor reactor;
-    private int id;
     private long data;
     private boolean inEpollSet;
 
@@ -40,7 +40,7 @@ final class EpollListener extends DescriptorListener implements EpollReactor.Epo
 
     @Override
     public int id() {
-        return id;
+        return Registrations.id(data);
     }
 
     @Override
@@ -56,7 +56,6 @@ final class EpollListener extends DescriptorListener implements EpollReactor.Epo
     @Override
     protected void enterTable() {
         data = reactor.register(this);
-        id = (int) (data >>> 32);
     }
 
     @Override
@@ -88,7 +87,7 @@ final class EpollListener extends DescriptorListener implements EpollReactor.Epo
             }
             inEpollSet = false;
         }
-        if (id != 0) {
+        if (id() != 0) {
             reactor.unregister(this);
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import org.yimmo.posix.DescriptorConnection;
 import org.yimmo.posix.Posix;
+import org.yimmo.posix.Registrations;
 import org.yimmo.posix.SocketAddresses;
 
 /**
@@ -25,7 +26,6 @@ final class KqueueConnection extends DescriptorConnection implements KqueueReact
     private static final int READ_DISABLED = 2;
 
     private final KqueueReactor reactor;
-    private int id;
     private long data;
     /** The read filter as the kernel will have it once the changelist is applied. */
     private int readFilter = READ_NONE;
@@ -47,7 +47,7 @@ final class KqueueConnection extends DescriptorConnection implements KqueueReact
 
     @Override
     public int id() {
-        return id;
+        return Registrations.id(data);
     }
 
     @Override
@@ -84,7 +84,6 @@ final class KqueueConnection extends DescriptorConnection implements KqueueReact
     @Override
     protected void enterTable() {
         data = reactor.register(this);
-        id = (int) (data >>> 32);
     }
 
     /** The changes go to the changelist at once; the kernel gets them with the next kevent call. */
@@ -96,7 +95,7 @@ final class KqueueConnection extends DescriptorConnection implements KqueueReact
     /** Queues the changes that bring the kernel's filters to what is wanted now. */
     @Override
     protected void updateInterest() {
-        if (id == 0 || !isOpen()) {
+        if (id() == 0 || !isOpen()) {
             return;
         }
         boolean wantRead = !connecting && !readPaused && !isInputShutdown();

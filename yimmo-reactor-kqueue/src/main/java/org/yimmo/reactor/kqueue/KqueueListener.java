@@ -10,6 +10,7 @@ import org.yimmo.posix.DescriptorConnection;
 import org.yimmo.posix.DescriptorListener;
 import org.yimmo.posix.ListeningSocket;
 import org.yimmo.posix.Posix;
+import org.yimmo.posix.Registrations;
 
 /**
  * A listening socket descriptor on a {@link KqueueReactor}: the shared
@@ -23,7 +24,6 @@ final class KqueueListener extends DescriptorListener implements KqueueReactor.K
     private static final Logger log = LoggerFactory.getLogger(KqueueListener.class);
 
     private final KqueueReactor reactor;
-    private int id;
     private long data;
     /** The read filter is added and enabled (as of the changelist). */
     private boolean accepting;
@@ -43,7 +43,7 @@ final class KqueueListener extends DescriptorListener implements KqueueReactor.K
 
     @Override
     public int id() {
-        return id;
+        return Registrations.id(data);
     }
 
     @Override
@@ -67,7 +67,6 @@ final class KqueueListener extends DescriptorListener implements KqueueReactor.K
     @Override
     protected void enterTable() {
         data = reactor.register(this);
-        id = (int) (data >>> 32);
     }
 
     @Override
@@ -96,7 +95,7 @@ final class KqueueListener extends DescriptorListener implements KqueueReactor.K
     protected void leave() {
         accepting = false;
         added = false;
-        if (id != 0) {
+        if (id() != 0) {
             reactor.unregister(this);
         }
     }
