@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,12 +34,6 @@ class CommandLineTest {
 
     private static void assertNotContains(String haystack, String needle) {
         assertFalse(haystack.contains(needle), () -> "unexpected '" + needle + "' in:\n" + haystack);
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static Path pyenv(String version) {
@@ -92,9 +85,9 @@ class CommandLineTest {
     /** The three layers, each run setting every setting and the lower layers set to other values. */
     @Test
     void everySettingFromEachLayerWithPrecedence() throws Exception {
-        int yamlPort = freePort();
-        int envPort = freePort();
-        int cliPort = freePort();
+        int yamlPort = WsgiProcess.freePort();
+        int envPort = WsgiProcess.freePort();
+        int cliPort = WsgiProcess.freePort();
         Path yamlLog = dir.resolve("yaml-access.log");
         Path envLog = dir.resolve("env-access.log");
         Path cliLog = dir.resolve("cli-access.log");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -100,16 +99,16 @@ class ProcessManagerTest {
     }
 
     @Test
-    void reloadUnderLoadFailsNoRequestAndServesTheNewCode(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+    void reloadUnderLoadFailsNoRequestAndServesTheNewCode(@TempDir Path dir)
             throws Exception {
-        java.nio.file.Path marker = dir.resolve("marker.txt");
-        java.nio.file.Files.writeString(marker, "first");
+        Path marker = dir.resolve("marker.txt");
+        Files.writeString(marker, "first");
         WsgiProcess server = manager(Map.of("YIMMO_TEST_MARKER_FILE", marker.toString()), "-p", "2");
         Set<Long> old = awaitReady(server, 0, 2);
         assertEquals(Set.of("first"), markers(server, 20));
         try (LoadClient load = new LoadClient(server, 8)) {
             load.awaitAnswers(0, 300, 30_000);
-            java.nio.file.Files.writeString(marker, "second");
+            Files.writeString(marker, "second");
             int mark = server.log().length();
             server.signal(Processes.SIGHUP);
             Set<Long> fresh = awaitReady(server, mark, 2);
@@ -319,10 +318,7 @@ class ProcessManagerTest {
         Files.writeString(config, tls);
         WsgiProcess server = manager("-p", "2", "-c", config.toString());
         Set<Long> first = awaitReady(server, 0, 2);
-        int plainPort;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            plainPort = probe.getLocalPort();
-        }
+        int plainPort = WsgiProcess.freePort();
         // A fixed port: every worker binding it on its own, all but one would fail.
         Files.writeString(config, tls + "wsgi:\n  plain_port: " + plainPort + "\n");
         int mark = server.log().length();

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -110,7 +107,7 @@ class SingleProcessLifecycleTest {
         TestCertificate certificate = TestCertificate.make(dir);
         // A fixed port, not 0: a plain socket bound again after the replacement would then still
         // be on the same port, so the test sees the refused connections, not merely a port change.
-        int plainPort = freePort();
+        int plainPort = WsgiProcess.freePort();
         WsgiProcess server = processes.track(WsgiProcess.start(Map.of(), "--tls-cert", certificate.cert().toString(),
                 "--tls-key", certificate.key().toString(), "--plain-port", Integer.toString(plainPort),
                 "workers_app:app"));
@@ -128,12 +125,6 @@ class SingleProcessLifecycleTest {
             assertEquals("http " + server.pid(), plain.read().text(), "the plain port answers after the reload");
         }
         server.close();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 
     @Test
