@@ -572,8 +572,18 @@ public final class TlsConnection implements Connection {
         }
     }
 
-    /** Gives every buffer back; reactor thread, once the socket is closed. */
+    /**
+     * Gives every buffer back, and the engine's native resources if it has any; reactor thread,
+     * once the socket is closed.
+     */
     void releaseAll() {
+        if (engine instanceof AutoCloseable resources) {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                closeCause = closeCause != null ? closeCause : e;
+            }
+        }
         release(netIn);
         release(appIn);
         release(netOut);

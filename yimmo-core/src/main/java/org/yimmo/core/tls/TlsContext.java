@@ -14,9 +14,11 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAKey;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,17 +52,26 @@ public final class TlsContext {
     public static final String HTTP_1_1 = "http/1.1";
     private static final int MAX_POOLED = 256;
 
+    /** {@code --tls-engine}: a provider's engine when one can be used here, else the JDK's. */
+    public static final String ENGINE_AUTO = "auto";
+    /** {@code --tls-engine}: the JDK's own {@link SSLEngine}. */
+    public static final String ENGINE_JDK = "jdk";
+
     private final SSLContext sslContext;
     private final List<String> applicationProtocols;
     private final Executor delegatedTasks;
+    /** Another engine than the JDK's, or null. */
+    private final ProvidedEngines provided;
     private final String[] protocols;
     private final int bufferSize;
     private final ThreadLocal<BufferPool> pools;
 
-    private TlsContext(SSLContext sslContext, List<String> applicationProtocols, Executor delegatedTasks) {
+    private TlsContext(SSLContext sslContext, List<String> applicationProtocols, Executor delegatedTasks,
+            ProvidedEngines provided) {
         this.sslContext = sslContext;
         this.applicationProtocols = List.copyOf(applicationProtocols);
         this.delegatedTasks = delegatedTasks;
+        this.provided = provided;
         SSLEngine probe = sslContext.createSSLEngine();
         this.protocols = PROTOCOLS.stream()
                 .filter(p -> Arrays.asList(probe.getSupportedProtocols()).contains(p)).toArray(String[]::new);
@@ -81,6 +92,19 @@ public final class TlsContext {
      * @throws TlsSetupException naming the file and the problem
      */
     public static TlsContext load(TlsConfig config) {
+        return load(config, ENGINE_AUTO);
+    }
+
+    /**
+     * As {@link #load(TlsConfig)}, with the engine named: {@value #ENGINE_JDK}, a
+     * {@link TlsEngineProvider}'s name, or {@value #ENGINE_AUTO} (the first provider on the class
+     * path that can be used here, else the JDK's).
+     *
+     * @throws TlsSetupException naming the file and the problem, or the engine and why it cannot
+     *                           be used
+     */
+    public static TlsContext load(TlsConfig config, String engine) {
+        Objects.requireNonNull(engine, "engine");
         List<X509Certificate> chain = PemFiles.readCertificates(config.certificate());
         char[] password = config.password();
         PrivateKey key;
@@ -102,7 +126,8 @@ public final class TlsContext {
             keys.init(store, storePassword);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys.getKeyManagers(), null, new SecureRandom());
-            return of(context);
+            TlsContext jdk = of(context);
+            return engine.equals(ENGINE_JDK) ? jdk : jdk.withProvidedEngines(engine, chain, key);
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new TlsSetupException("cannot use certificate " + config.certificate() + " with key "
                     + config.privateKey() + ": " + e.getMessage(), e);
@@ -115,7 +140,7 @@ public final class TlsContext {
      */
     public static TlsContext of(SSLContext sslContext) {
         return new TlsContext(Objects.requireNonNull(sslContext, "sslContext"), List.of(HTTP_1_1),
-                TaskThreads.EXECUTOR);
+                TaskThreads.EXECUTOR, null);
     }
 
     /**
@@ -125,12 +150,48 @@ public final class TlsContext {
      * on the reactor thread (fewer thread hops, for benchmarks and tiny deployments).
      */
     public TlsContext withDelegatedTasks(Executor executor) {
-        return new TlsContext(sslContext, applicationProtocols, executor);
+        return new TlsContext(sslContext, applicationProtocols, executor, provided);
     }
 
     /** The ALPN protocols this server accepts, in its order of preference; none disables ALPN. */
     public TlsContext withApplicationProtocols(String... names) {
-        return new TlsContext(sslContext, List.of(names), delegatedTasks);
+        List<String> protocols = List.of(names);
+        return new TlsContext(sslContext, protocols, delegatedTasks,
+                provided == null ? null : provided.withApplicationProtocols(protocols));
+    }
+
+    /**
+     * The engine the connections get: {@value #ENGINE_JDK}, or the provider's name with what
+     * its factory says of itself ({@code openssl (OpenSSL 3.0.19 ...)}).
+     */
+    public String engine() {
+        return provided == null ? ENGINE_JDK : provided.provider().name() + " (" + provided.factory().describe() + ")";
+    }
+
+    private TlsContext withProvidedEngines(String engine, List<X509Certificate> chain, PrivateKey key) {
+        boolean auto = engine.equals(ENGINE_AUTO);
+        List<String> names = new ArrayList<>();
+        for (TlsEngineProvider provider : ServiceLoader.load(TlsEngineProvider.class, TlsContext.class.getClassLoader())) {
+            names.add(provider.name());
+            if (!auto && !provider.name().equals(engine)) {
+                continue;
+            }
+            try {
+                TlsEngineFactory factory = provider.newFactory(chain, key, applicationProtocols);
+                return new TlsContext(sslContext, applicationProtocols, delegatedTasks,
+                        new ProvidedEngines(provider, chain, key, factory));
+            } catch (TlsSetupException e) {
+                if (!auto) {
+                    throw new TlsSetupException("TLS engine '" + engine + "' cannot be used: " + e.getMessage(), e);
+                }
+                LOG.info("TLS engine '{}' cannot be used ({}); using the JDK's", provider.name(), e.getMessage());
+            }
+        }
+        if (auto) {
+            return this;
+        }
+        throw new TlsSetupException("TLS engine '" + engine + "' is not on the class path (engines here: "
+                + ENGINE_JDK + (names.isEmpty() ? "" : ", " + String.join(", ", names)) + ")");
     }
 
     public SSLContext sslContext() {
@@ -153,6 +214,9 @@ public final class TlsContext {
 
     /** A server-side engine for one connection. */
     SSLEngine newEngine(SocketAddress peer) {
+        if (provided != null) {
+            return provided.factory().newEngine(peer);
+        }
         SSLEngine engine = peer instanceof InetSocketAddress address
                 ? sslContext.createSSLEngine(address.getHostString(), address.getPort())
                 : sslContext.createSSLEngine();
@@ -247,6 +311,15 @@ public final class TlsContext {
             LOG.warn("certificate {} ({}) is not valid before {} (until {}); serving it anyway", file,
                     certificate.getSubjectX500Principal(), certificate.getNotBefore().toInstant(),
                     certificate.getNotAfter().toInstant());
+        }
+    }
+
+    /** A provider's engines, with what they were made from, to make them again for other ALPN names. */
+    private record ProvidedEngines(TlsEngineProvider provider, List<X509Certificate> chain, PrivateKey key,
+            TlsEngineFactory factory) {
+
+        ProvidedEngines withApplicationProtocols(List<String> protocols) {
+            return new ProvidedEngines(provider, chain, key, provider.newFactory(chain, key, protocols));
         }
     }
 

@@ -67,6 +67,11 @@ public final class TestCertificates {
         return TlsContext.load(new TlsConfig(certificate, key));
     }
 
+    /** The same with the TLS engine named ({@link TlsContext#ENGINE_JDK}, a provider's name). */
+    public TlsContext serverContext(String engine) {
+        return TlsContext.load(new TlsConfig(certificate, key), engine);
+    }
+
     /** A client context that trusts this certificate only. */
     public SSLContext clientContext() throws Exception {
         KeyStore trusted = KeyStore.getInstance("PKCS12");

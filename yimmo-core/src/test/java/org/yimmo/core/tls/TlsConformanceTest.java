@@ -60,6 +60,17 @@ public abstract class TlsConformanceTest {
 
     protected abstract ReactorProvider provider();
 
+    /** The TLS engine under test: the JDK's unless a subclass names a provider's. */
+    protected String engine() {
+        return TlsContext.ENGINE_JDK;
+    }
+
+    private TlsContext serverContext() {
+        TlsContext context = certificates.serverContext(engine());
+        assertTrue(context.engine().startsWith(engine()), "engine " + context.engine() + ", not " + engine());
+        return context;
+    }
+
     @BeforeEach
     void certificates() throws Exception {
         certificates = TestCertificates.localhost();
@@ -132,7 +143,7 @@ public abstract class TlsConformanceTest {
     @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
     void shouldEchoOverEachProtocolVersionWithAlpn(String version) throws Exception {
         Reactor reactor = startedReactor();
-        TlsContext tls = certificates.serverContext();
+        TlsContext tls = serverContext();
         Listener listener = listen(reactor, tls, c -> new EchoHandler());
         try (SSLSocket socket = tlsClient(listener, version)) {
             assertEquals(version, socket.getSession().getProtocol());
@@ -147,7 +158,7 @@ public abstract class TlsConformanceTest {
     @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
     void shouldGoOnAfterAKeyUpdateOrRenegotiation(String version) throws Exception {
         Reactor reactor = startedReactor();
-        Listener listener = listen(reactor, certificates.serverContext(), c -> new EchoHandler());
+        Listener listener = listen(reactor, serverContext(), c -> new EchoHandler());
         try (SSLSocket socket = tlsClient(listener, version)) {
             echoRoundTrip(socket, 5_000, 3);
             socket.startHandshake(); // TLS 1.3: KeyUpdate; TLS 1.2: a renegotiation
@@ -160,7 +171,7 @@ public abstract class TlsConformanceTest {
     @Test
     void shouldRunDelegatedTasksInlineWhenAsked() throws Exception {
         Reactor reactor = startedReactor();
-        Listener listener = listen(reactor, certificates.serverContext().withDelegatedTasks(null), c -> new EchoHandler());
+        Listener listener = listen(reactor, serverContext().withDelegatedTasks(null), c -> new EchoHandler());
         for (int i = 0; i < 3; i++) {
             try (SSLSocket socket = tlsClient(listener)) {
                 echoRoundTrip(socket, 1000, i);
@@ -176,7 +187,7 @@ public abstract class TlsConformanceTest {
     @Test
     void shouldEchoLargeVolumesWithBackPressure() throws Exception {
         Reactor reactor = startedReactor();
-        TlsContext tls = certificates.serverContext();
+        TlsContext tls = serverContext();
         Listener listener = listen(reactor, tls, c -> new EchoHandler());
         int total = 16 << 20;
         try (SSLSocket socket = tlsClient(listener)) {
@@ -219,7 +230,7 @@ public abstract class TlsConformanceTest {
         int total = 2 << 20;
         byte[] payload = new byte[total];
         new Random(11).nextBytes(payload);
-        Listener listener = listen(reactor, certificates.serverContext(), c -> new ConnectionHandler() {
+        Listener listener = listen(reactor, serverContext(), c -> new ConnectionHandler() {
             final ByteBuffer out = ByteBuffer.wrap(payload);
 
             @Override
@@ -259,7 +270,7 @@ public abstract class TlsConformanceTest {
     @Test
     void shouldSendCloseNotifyOnShutdownOutputAndOnClose() throws Exception {
         Reactor reactor = startedReactor();
-        Listener listener = listen(reactor, certificates.serverContext(), c -> new ConnectionHandler() {
+        Listener listener = listen(reactor, serverContext(), c -> new ConnectionHandler() {
             @Override
             public void onOpen(Connection connection) throws IOException {
                 connection.write(ByteBuffer.wrap("bye".getBytes(StandardCharsets.US_ASCII)));
@@ -280,7 +291,7 @@ public abstract class TlsConformanceTest {
     @Test
     void shouldAnswerPlainHttpWith400AndKeepServing() throws Exception {
         Reactor reactor = startedReactor();
-        TlsContext tls = certificates.serverContext();
+        TlsContext tls = serverContext();
         Listener listener = listen(reactor, tls, c -> new EchoHandler());
         try (Socket socket = plainClient(listener)) {
             socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -294,7 +305,7 @@ public abstract class TlsConformanceTest {
     @Test
     void shouldCloseAClientThatDropsMidHandshake() throws Exception {
         Reactor reactor = startedReactor();
-        TlsContext tls = certificates.serverContext();
+        TlsContext tls = serverContext();
         Listener listener = listen(reactor, tls, c -> new EchoHandler());
         try (Socket socket = plainClient(listener)) {
             // A handshake record header promising 512 bytes, then 3 of them, then the end.
@@ -314,7 +325,7 @@ public abstract class TlsConformanceTest {
     void shouldCloseOnATruncatedRecordWithTheCause() throws Exception {
         Reactor reactor = startedReactor();
         CompletableFuture<Throwable> closed = new CompletableFuture<>();
-        Listener listener = listen(reactor, certificates.serverContext(), c -> new EchoHandler() {
+        Listener listener = listen(reactor, serverContext(), c -> new EchoHandler() {
             @Override
             public void onClosed(Connection connection, Throwable cause) {
                 super.onClosed(connection, cause);
@@ -339,7 +350,7 @@ public abstract class TlsConformanceTest {
     void shouldCloseAHandshakeThatTakesTooLong() throws Exception {
         Reactor reactor = startedReactor();
         Listener listener = reactor.listen(ListenAddress.tcp("127.0.0.1", 0),
-                certificates.serverContext().wrap(c -> new EchoHandler(), Duration.ofMillis(200)));
+                serverContext().wrap(c -> new EchoHandler(), Duration.ofMillis(200)));
         try (Socket socket = plainClient(listener)) {
             long start = System.nanoTime();
             assertEquals(-1, socket.getInputStream().read());
@@ -350,7 +361,7 @@ public abstract class TlsConformanceTest {
     @Test
     void shouldHoldNoBufferOnIdleConnections() throws Exception {
         Reactor reactor = startedReactor();
-        TlsContext tls = certificates.serverContext();
+        TlsContext tls = serverContext();
         Listener listener = listen(reactor, tls, c -> new EchoHandler());
         List<SSLSocket> sockets = new ArrayList<>();
         try {

@@ -1,0 +1,34 @@
+package org.yimmo.core.tls;
+
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+/**
+ * Another implementation of the server side of TLS, behind the JDK's {@link javax.net.ssl.SSLEngine}
+ * contract, for {@link TlsContext}: found on the class path with {@link java.util.ServiceLoader},
+ * chosen by its {@link #name()} ({@code --tls-engine}), or by {@code auto} when it can be used here.
+ * yimmo-tls-openssl provides {@code openssl}.
+ *
+ * <p>Its engines must keep the parts of the contract {@link TlsConnection} relies on: results with
+ * {@code BUFFER_UNDERFLOW} until a whole record is in the source, {@code BUFFER_OVERFLOW} when the
+ * destination cannot take what one step produces, {@code NEED_WRAP} while it has bytes to send,
+ * and {@code CLOSED} after close_notify. An engine that holds native resources implements
+ * {@link AutoCloseable}: the connection closes it once the socket is closed, on the reactor thread.
+ */
+public interface TlsEngineProvider {
+
+    /** The name operators choose it by; {@code auto} and {@code jdk} are taken. */
+    String name();
+
+    /**
+     * Engines for one certificate chain and its key (already read and checked: the key is the
+     * certificate's), speaking TLS 1.3 and 1.2 only, answering ALPN with the first of
+     * {@code applicationProtocols} the client offers, and going on without ALPN when it offers
+     * none of them (an empty list: no ALPN).
+     *
+     * @throws TlsSetupException when it cannot be used here (its library is missing, say),
+     *                           saying why
+     */
+    TlsEngineFactory newFactory(List<X509Certificate> chain, PrivateKey key, List<String> applicationProtocols);
+}
