@@ -1,11 +1,18 @@
 package org.yimmo.bench;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -27,6 +34,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.yimmo.core.tls.TlsConfig;
 import org.yimmo.core.tls.TlsContext;
+import org.yimmo.tls.openssl.OpenSslEngineProvider;
 
 /**
  * What TLS costs per keep-alive request in the JDK's record layer, without sockets: one
@@ -59,6 +67,10 @@ public class TlsRecordBenchmark {
     @Param({"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"})
     public String cipherSuite;
 
+    /** The server's engine: the JDK's, or yimmo-tls-openssl's (the client is always the JDK's). */
+    @Param({"jdk", "openssl"})
+    public String engine;
+
     private SSLEngine server;
     private SSLEngine client;
     private ByteBuffer request;
@@ -77,12 +89,17 @@ public class TlsRecordBenchmark {
                 "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=localhost");
         TlsContext tls = TlsContext.load(new TlsConfig(cert, key));
 
-        server = tls.sslContext().createSSLEngine();
-        server.setUseClientMode(false);
-        SSLParameters serverParameters = server.getSSLParameters();
-        serverParameters.setProtocols(TlsContext.PROTOCOLS.toArray(String[]::new));
-        serverParameters.setUseCipherSuitesOrder(true);
-        server.setSSLParameters(serverParameters);
+        if (engine.equals("openssl")) {
+            server = new OpenSslEngineProvider().newFactory(certificates(cert), privateKey(key), List.of("http/1.1"))
+                    .newEngine(null);
+        } else {
+            server = tls.sslContext().createSSLEngine();
+            server.setUseClientMode(false);
+            SSLParameters serverParameters = server.getSSLParameters();
+            serverParameters.setProtocols(TlsContext.PROTOCOLS.toArray(String[]::new));
+            serverParameters.setUseCipherSuitesOrder(true);
+            server.setSSLParameters(serverParameters);
+        }
 
         SSLContext clientContext = SSLContext.getInstance("TLS");
         clientContext.init(null, new TrustManager[] {new TrustingEveryone()}, null);
@@ -170,6 +187,20 @@ public class TlsRecordBenchmark {
             engine.unwrap(in, app);
         }
         in.clear();
+    }
+
+    private static List<X509Certificate> certificates(Path pem) throws Exception {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+                    .map(c -> (X509Certificate) c).toList();
+        }
+    }
+
+    /** The PKCS#8 EC key openssl wrote. */
+    private static PrivateKey privateKey(Path pem) throws Exception {
+        String base64 = Files.readString(pem, StandardCharsets.US_ASCII).replaceAll("-----[A-Z ]+-----", "")
+                .replaceAll("\\s+", "");
+        return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
     }
 
     private static void openssl(String... args) throws IOException, InterruptedException {

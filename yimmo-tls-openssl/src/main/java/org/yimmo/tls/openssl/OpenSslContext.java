@@ -62,6 +62,7 @@ final class OpenSslContext implements TlsEngineFactory {
             this.alpn = new AlpnSelector(applicationProtocols);
             lib.SSL_CTX_set_alpn_select_cb(ctx, alpn, 0);
         }
+        lib.ERR_clear_error(); // what a decoder tried and dropped: engines expect an empty queue
     }
 
     @Override
