@@ -44,7 +44,7 @@ public final class StatusServer {
             .build();
     private static final List<Setting<?>> SETTINGS = List.of(CoreSettings.CONFIG, CoreSettings.LOG_LEVEL,
             CoreSettings.PORT, CoreSettings.BIND, CoreSettings.IDLE_TIMEOUT, CoreSettings.REACTOR,
-            WsgiSettings.TLS_CERT, WsgiSettings.TLS_KEY, TLS_PORT, TLS_TASKS);
+            WsgiSettings.TLS_CERT, WsgiSettings.TLS_KEY, WsgiSettings.TLS_ENGINE, TLS_PORT, TLS_TASKS);
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     private static final ByteBuffer OK = ByteBuffer.wrap("OK".getBytes(StandardCharsets.US_ASCII));
     private static final ByteBuffer NOT_FOUND = ByteBuffer.wrap("Not Found\n".getBytes(StandardCharsets.US_ASCII));
@@ -64,14 +64,16 @@ public final class StatusServer {
             return exit.status;
         }
         HttpServer server;
+        TlsContext tls = null;
         try {
             HttpServer.Builder builder = HttpServer.builder()
                     .listen(config.get(CoreSettings.BIND) + ":" + config.get(CoreSettings.PORT));
             if (config.find(TLS_PORT).isPresent()) {
-                TlsContext tls = TlsContext.load(new TlsConfig(config.find(WsgiSettings.TLS_CERT).orElseThrow(
+                tls = TlsContext.load(new TlsConfig(config.find(WsgiSettings.TLS_CERT).orElseThrow(
                         () -> new IllegalArgumentException("--tls-port needs --tls-cert and --tls-key")),
                         config.find(WsgiSettings.TLS_KEY).orElseThrow(
-                                () -> new IllegalArgumentException("--tls-port needs --tls-cert and --tls-key"))));
+                                () -> new IllegalArgumentException("--tls-port needs --tls-cert and --tls-key"))),
+                        config.get(WsgiSettings.TLS_ENGINE));
                 if (config.get(TLS_TASKS).equals("inline")) {
                     tls = tls.withDelegatedTasks(null);
                 }
@@ -102,7 +104,8 @@ public final class StatusServer {
         String tlsNote = "";
         if (server.localAddresses().size() > 1) {
             InetSocketAddress tlsBound = (InetSocketAddress) server.localAddresses().get(1);
-            tlsNote = ", and HTTPS on " + tlsBound.getAddress().getHostAddress() + ":" + tlsBound.getPort();
+            tlsNote = ", and HTTPS on " + tlsBound.getAddress().getHostAddress() + ":" + tlsBound.getPort() + " (TLS by "
+                    + tls.engine() + ")";
         }
         out.println("status server (reactor " + server.reactor().backend() + ") listening on " + hostPort
                 + tlsNote + "; try: curl http://" + hostPort + "/status");

@@ -156,9 +156,9 @@ public final class WsgiMain {
         if (managerLink != null) {
             lifecycle.handleSignalsAsWorker();
             startWatchdog(config, server, managerLink, lifecycle);
-            log.info("worker (pid {}) serving {}:{} with {} thread(s) on the {} reactor", ProcessHandle.current().pid(),
+            log.info("worker (pid {}) serving {}:{} with {} thread(s) on the {} reactor{}", ProcessHandle.current().pid(),
                     config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP), config.get(WsgiSettings.NO_THREADS),
-                    server.reactorName());
+                    server.reactorName(), tlsEngine(tls));
             if (!managerLink.ready()) {
                 log.warn("the process manager is gone: stopping");
                 lifecycle.stop(0);
@@ -169,11 +169,16 @@ public final class WsgiMain {
                 sockets.byVariable());
         lifecycle.handleSignalsAlone(relaunch);
         startWatchdog(config, server, lifecycle.replacingItself(relaunch), lifecycle);
-        log.info("serving {}:{} with {} worker thread(s) on the {} reactor",
+        log.info("serving {}:{} with {} worker thread(s) on the {} reactor{}",
                 config.get(WsgiSettings.MODULE), config.get(WsgiSettings.APP),
-                config.get(WsgiSettings.NO_THREADS), server.reactorName());
+                config.get(WsgiSettings.NO_THREADS), server.reactorName(), tlsEngine(tls));
         printListening(out, tls != null, server.addresses());
         return -1;
+    }
+
+    /** The start-up log's mention of who does TLS: empty without TLS. */
+    private static String tlsEngine(WsgiTls tls) {
+        return tls == null ? "" : ", TLS by " + tls.context().engine();
     }
 
     /**

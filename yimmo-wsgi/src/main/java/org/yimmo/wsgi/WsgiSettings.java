@@ -8,6 +8,7 @@ import org.yimmo.core.config.CoreSettings;
 import org.yimmo.core.config.Parsers;
 import org.yimmo.core.config.Setting;
 import org.yimmo.core.config.ValueParser;
+import org.yimmo.core.tls.TlsContext;
 
 /**
  * The settings of the yimmo-wsgi command, with the original's names in every source (see
@@ -188,6 +189,19 @@ public final class WsgiSettings {
             .envDescription("password of an encrypted TLS private key")
             .build();
 
+    /** Whose TLS the connections get: OpenSSL's through yimmo-tls-openssl, or the JDK's SSLEngine. */
+    public static final Setting<String> TLS_ENGINE = Setting.builder("TLS engine",
+                    Parsers.choice(TlsContext.ENGINE_AUTO, "openssl", TlsContext.ENGINE_JDK))
+            .longOption("--tls-engine")
+            .env("YIMMO_TLS_ENGINE")
+            .yaml("wsgi.tls.engine")
+            .defaultValue(TlsContext.ENGINE_AUTO)
+            .metavar("ENGINE")
+            .description("Who does TLS: openssl (libssl through JNR), jdk (the JDK's SSLEngine), or auto "
+                    + "(openssl when libssl can be loaded, else jdk)")
+            .envDescription("TLS engine: auto, openssl or jdk")
+            .build();
+
     /** An extra plain-HTTP listener next to the TLS one (health checks, redirects). */
     public static final Setting<Integer> PLAIN_PORT = Setting.builder("plain HTTP port", Parsers.integer(0, 65535))
             .longOption("--plain-port")
@@ -200,7 +214,7 @@ public final class WsgiSettings {
             .build();
 
     /** The TLS settings, checked together by {@link WsgiTls}. */
-    public static final List<Setting<?>> TLS = List.of(TLS_CERT, TLS_KEY, TLS_KEY_PASSWORD, PLAIN_PORT);
+    public static final List<Setting<?>> TLS = List.of(TLS_CERT, TLS_KEY, TLS_KEY_PASSWORD, TLS_ENGINE, PLAIN_PORT);
 
     private WsgiSettings() {
     }
