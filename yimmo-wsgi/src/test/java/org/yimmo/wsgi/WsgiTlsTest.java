@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * yimmo-wsgi over TLS, in child processes: the environ says https, the settings come from each
@@ -83,6 +85,25 @@ class WsgiTlsTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"openssl", "jdk"})
+    void shouldServeWithTheTlsEngineAsked(String engine) throws Exception {
+        try (ServerProcess server = ServerProcess.start(List.of("-P", "0", "--tls-cert", cert.toString(),
+                "--tls-key", key.toString(), "report:app"), ServerProcess.env("YIMMO_TLS_ENGINE", engine))) {
+            assertContains(get("https://127.0.0.1:" + server.port() + "/x"), "\"https\": \"on\"");
+            assertContains(server.stderr(), "on the select reactor, TLS by " + engine);
+        }
+    }
+
+    @Test
+    void shouldChooseOpenSslByDefault() throws Exception {
+        try (ServerProcess server = ServerProcess.start(List.of("-P", "0", "--tls-cert", cert.toString(),
+                "--tls-key", key.toString(), "report:app"), Map.of())) {
+            assertContains(get("https://127.0.0.1:" + server.port() + "/x"), "\"https\": \"on\"");
+            assertContains(server.stderr(), "TLS by openssl (OpenSSL 3.");
+        }
+    }
+
     @Test
     void shouldServeAnEncryptedKeyWithItsPassword() throws Exception {
         Path encrypted = dir.resolve("encrypted.pem");
@@ -109,6 +130,9 @@ class WsgiTlsTest {
                 "cannot serve TLS: certificate file " + missing + " does not exist");
         assertUsageError(List.of("--tls-cert", cert.toString(), "--tls-key", cert.toString(), "report:app"), Map.of(),
                 "cannot serve TLS: private key file " + cert + " holds no PEM private key");
+        assertUsageError(List.of("--tls-engine", "boringssl", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+                "report:app"), Map.of(), "invalid TLS engine: 'boringssl' from command line option --tls-engine: expected one"
+                        + " of auto, openssl, jdk");
     }
 
     private static void assertUsageError(List<String> args, Map<String, String> env, String message) throws Exception {
