@@ -212,8 +212,11 @@ public final class TlsContext {
         return raw -> new TlsConnection(this, raw, protocol, timeoutNanos).driver();
     }
 
-    /** A server-side engine for one connection. */
-    SSLEngine newEngine(SocketAddress peer) {
+    /**
+     * A server-side engine for one connection from {@code peer} (null if unknown), as
+     * {@link #wrap} gives each one; for callers that move records themselves (benchmarks).
+     */
+    public SSLEngine newEngine(SocketAddress peer) {
         if (provided != null) {
             return provided.factory().newEngine(peer);
         }
