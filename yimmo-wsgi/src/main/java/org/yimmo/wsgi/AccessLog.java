@@ -36,7 +36,9 @@ import org.yimmo.http.parser.RequestHead;
  * processes of a manager append to the same file (or standard output), and with
  * {@code O_APPEND} one write is placed whole, so their lines interleave but are never cut.
  * The reactor thread is never involved. When the queue is full (the disk cannot keep up) the
- * worker waits for room rather than drop lines, as Apache's synchronous log would. Thread safe.
+ * worker waits for room rather than drop lines, as Apache's synchronous log would, and lets go of
+ * its lock meanwhile (the WSGI worker releases the GIL: a slow disk then holds up the requests
+ * being logged, not every Python thread). Thread safe.
  */
 public final class AccessLog implements Closeable {
 
@@ -92,6 +94,11 @@ public final class AccessLog implements Closeable {
         return new AccessLog(stream, true, file.toString());
     }
 
+    /** A log written to {@code out}, which it does not close; {@code target} names it in messages. */
+    static AccessLog over(OutputStream out, String target) {
+        return new AccessLog(out, false, target);
+    }
+
     /**
      * Records one request; call it before the response is ended (the exchange is reused after).
      * Worker threads; lock free unless the queue is full.
@@ -99,22 +106,33 @@ public final class AccessLog implements Closeable {
      * @param status      the status sent (200 when the response was never started)
      * @param bytes       body bytes sent
      * @param epochMillis when the request reached the application
+     * @param beforeWait  run before waiting for room in a full queue (the WSGI worker releases the GIL)
+     * @param afterWait   run after that wait (takes the GIL back)
      */
-    public void record(HttpExchange exchange, int status, long bytes, long epochMillis) {
+    public void record(HttpExchange exchange, int status, long bytes, long epochMillis, Runnable beforeWait,
+            Runnable afterWait) {
         RequestHead head = exchange.request();
         String requestLine = head.methodName() + " " + head.target() + (head.version() == 10 ? " HTTP/1.0" : " HTTP/1.1");
         offer(new Entry(host(exchange.remoteAddress()), requestLine, status, bytes,
-                exchange.header("referer"), exchange.header("user-agent"), epochMillis));
+                exchange.header("referer"), exchange.header("user-agent"), epochMillis), beforeWait, afterWait);
     }
 
-    /** Queues one entry, waiting for room when the queue is full. */
-    void offer(Entry entry) {
-        while (!queue.offer(entry)) {
-            if (closed) {
-                return;
+    /**
+     * Queues one entry; when the queue is full, runs {@code beforeWait}, waits for room (or the
+     * log's close), then runs {@code afterWait}.
+     */
+    void offer(Entry entry, Runnable beforeWait, Runnable afterWait) {
+        if (queue.offer(entry)) {
+            return;
+        }
+        beforeWait.run();
+        try {
+            while (!queue.offer(entry) && !closed) {
+                LockSupport.unpark(writer);
+                LockSupport.parkNanos(100_000);
             }
-            LockSupport.unpark(writer);
-            LockSupport.parkNanos(100_000);
+        } finally {
+            afterWait.run();
         }
     }
 

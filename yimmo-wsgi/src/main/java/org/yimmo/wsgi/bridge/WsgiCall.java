@@ -410,7 +410,8 @@ final class WsgiCall {
         try {
             if (accessLog != null && !logged) {
                 logged = true;
-                accessLog.record(exchange, 500, bridge.internalErrorBody().remaining(), startMillis);
+                accessLog.record(exchange, 500, bridge.internalErrorBody().remaining(), startMillis, releaseGil,
+                        acquireGil);
             }
             response.send(500, "text/plain; charset=utf-8", bridge.internalErrorBody());
         } catch (IOException | IllegalStateException e) {
@@ -422,7 +423,8 @@ final class WsgiCall {
     private void logAccess(int status, HttpResponse response) {
         if (accessLog != null && !logged) {
             logged = true;
-            accessLog.record(exchange, status, response.sendsBody() ? response.bytesWritten() : 0, startMillis);
+            accessLog.record(exchange, status, response.sendsBody() ? response.bytesWritten() : 0, startMillis,
+                    releaseGil, acquireGil);
         }
     }
 
