@@ -45,7 +45,8 @@ import org.yimmo.core.tls.TlsContext;
 /**
  * HTTPS: the server behind {@link HttpServer.Builder#listenTls} against the JDK's HttpClient,
  * curl and openssl s_client, and raw TLS sockets for pipelining, slow readers and misbehaving
- * clients. Runs on every backend the suite runs on ({@code yimmo.test.reactor}).
+ * clients. Runs on every backend the suite runs on ({@code yimmo.test.reactor}), with the TLS
+ * engine {@code yimmo.test.tls-engine} names (OpenSSL's unless the execution says otherwise).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class HttpTlsTest {
@@ -62,7 +63,9 @@ class HttpTlsTest {
     @BeforeAll
     static void setUp() throws Exception {
         certificates = TestCertificates.localhost();
-        tls = certificates.serverContext();
+        String engine = System.getProperty("yimmo.test.tls-engine", "openssl");
+        tls = certificates.serverContext(engine);
+        assertTrue(tls.engine().startsWith(engine), tls.engine());
         trusting = certificates.clientContext();
         workers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "tls-test-worker");
