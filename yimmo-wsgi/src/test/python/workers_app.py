@@ -1,6 +1,7 @@
 """The process manager tests' application: says which worker answered, and can be slow or stuck."""
 
 import os
+import sys
 import time
 
 # Read once, at import: a reload that re-imports the app serves the file's new content.
@@ -18,6 +19,8 @@ def spin_forever():
 def app(environ, start_response):
     path = environ["PATH_INFO"]
     if path == "/slow":
+        # The tests wait for this line before they signal: the request is then inside the app.
+        print("slow request started in %d" % os.getpid(), file=sys.stderr, flush=True)
         time.sleep(float(environ.get("QUERY_STRING") or "2"))
         body = b"slow done %d" % os.getpid()
     elif path == "/stuck":

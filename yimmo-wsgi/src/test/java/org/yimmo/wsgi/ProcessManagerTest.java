@@ -158,7 +158,7 @@ class ProcessManagerTest {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(500);
+        server.awaitLog(0, "slow request started", Duration.ofSeconds(20));
         server.signal(Processes.SIGTERM);
         RawClient.Response response = slow.get(30, TimeUnit.SECONDS);
         assertEquals(200, response.status());
@@ -262,7 +262,7 @@ class ProcessManagerTest {
                 // cut by the second SIGINT
             }
         });
-        Thread.sleep(500);
+        server.awaitLog(0, "slow request started", Duration.ofSeconds(20));
         server.signal(Processes.SIGINT);
         server.awaitLog(0, "SIGINT: stopping gracefully", Duration.ofSeconds(10));
         server.signal(Processes.SIGINT);

@@ -166,7 +166,7 @@ class SingleProcessLifecycleTest {
                 // cut by the second SIGINT
             }
         });
-        Thread.sleep(500);
+        server.awaitLog(0, "slow request started", Duration.ofSeconds(20));
         server.signal(Processes.SIGINT);
         server.awaitLog(0, "stopping: finishing requests in progress", Duration.ofSeconds(10));
         server.signal(Processes.SIGINT);
