@@ -56,6 +56,8 @@ public abstract class EventLoop implements Reactor {
     private final Set<Listener> listeners = ConcurrentHashMap.newKeySet();
 
     private volatile Thread owner;
+    /** close() came before any thread ran the loop, and shut it down on the closing thread. */
+    private volatile boolean closedBeforeRunning;
     private volatile boolean closeRequested;
     /** Set once on the loop thread; read by producers, who then drop their tasks. */
     private volatile boolean terminated;
@@ -125,7 +127,9 @@ public abstract class EventLoop implements Reactor {
      */
     protected final void registerListener(Listener listener, Runnable registration) throws IOException {
         listeners.add(listener);
-        onLoop(registration);
+        if (!terminated) {
+            onLoop(registration);
+        }
         // Read after the listener joined the set: a shutdown that begins later closes it.
         if (terminated) {
             listener.close();
@@ -212,7 +216,9 @@ public abstract class EventLoop implements Reactor {
 
     @Override
     public final int runOnce(long maxWaitNanos) throws IOException {
-        claimThread();
+        if (!claimThread()) {
+            return 0;
+        }
         if (terminated) {
             return 0;
         }
@@ -250,7 +256,9 @@ public abstract class EventLoop implements Reactor {
 
     @Override
     public final void run() {
-        claimThread();
+        if (!claimThread()) {
+            return;
+        }
         try {
             while (!terminated) {
                 runOnce(Long.MAX_VALUE);
@@ -267,7 +275,11 @@ public abstract class EventLoop implements Reactor {
     @Override
     public final void close() {
         closeRequested = true;
-        wakeUpKernel();
+        if (claimUnowned(true)) {
+            shutdown(); // it never ran, so no loop would: release its sockets here, now
+        } else {
+            wakeUpKernel();
+        }
     }
 
     @Override
@@ -277,18 +289,38 @@ public abstract class EventLoop implements Reactor {
 
     // ---------------------------------------------------------------- the loop's own
 
-    private void claimThread() {
+    /**
+     * Makes the calling thread the loop's for good, or checks that it is; false when there is
+     * nothing left to run: a close shut the loop down before any thread ran it.
+     */
+    private boolean claimThread() {
         Thread current = Thread.currentThread();
-        if (owner == null) {
-            synchronized (this) {
-                if (owner == null) {
-                    owner = current;
-                }
-            }
-        }
+        claimUnowned(false);
         if (owner != current) {
+            if (closedBeforeRunning) {
+                return false;
+            }
             throw new IllegalStateException("reactor belongs to thread " + owner.getName()
                     + ", not " + current.getName());
+        }
+        return !terminated;
+    }
+
+    /**
+     * Takes the loop for the calling thread if no thread has it yet; true if this call did. A
+     * closing claim marks the loop first, so a thread that sees the owner sees the mark too.
+     */
+    private boolean claimUnowned(boolean closing) {
+        if (owner != null) {
+            return false;
+        }
+        synchronized (this) {
+            if (owner != null) {
+                return false;
+            }
+            closedBeforeRunning = closing;
+            owner = Thread.currentThread();
+            return true;
         }
     }
 

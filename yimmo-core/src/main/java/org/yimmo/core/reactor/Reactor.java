@@ -80,7 +80,11 @@ public interface Reactor extends Executor, AutoCloseable {
         return thread;
     }
 
-    /** Asks the loop to stop; idempotent, any thread. {@link #run()} then returns. */
+    /**
+     * Asks the loop to stop; idempotent, any thread. {@link #run()} then returns. A reactor whose
+     * loop never ran is shut down by this call itself, its listeners closed (a server that failed
+     * to start must not keep its ports); running it afterwards returns at once.
+     */
     @Override
     void close();
 

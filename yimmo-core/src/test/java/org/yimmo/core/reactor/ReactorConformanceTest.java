@@ -939,6 +939,20 @@ public abstract class ReactorConformanceTest {
     }
 
     @Test
+    void shouldReleaseItsSocketsWhenClosedBeforeItsLoopEverRan() throws Exception {
+        Reactor reactor = newReactor(ReactorOptions.defaults());
+        Listener listener = reactor.listen(ListenAddress.tcp("127.0.0.1", 0), c -> connection -> { });
+        InetSocketAddress address = tcpAddress(listener);
+        reactor.close(); // a server that failed to start closes its reactor without ever running it
+        assertThrows(IOException.class, () -> new Socket().connect(address, 2000));
+        // Closed for good: a late run() has nothing to do, and listening is refused.
+        Thread late = reactor.start("late-run");
+        late.join(WAIT.toMillis());
+        assertFalse(late.isAlive());
+        assertThrows(IOException.class, () -> reactor.listen(ListenAddress.tcp("127.0.0.1", 0), c -> connection -> { }));
+    }
+
+    @Test
     void shouldKeepServingWhenAHandlerThrows() throws Exception {
         Reactor reactor = startedReactor();
         CompletableFuture<Throwable> cause = new CompletableFuture<>();
