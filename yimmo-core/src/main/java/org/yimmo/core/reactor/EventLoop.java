@@ -303,7 +303,7 @@ public abstract class EventLoop implements Reactor {
             throw new IllegalStateException("reactor belongs to thread " + owner.getName()
                     + ", not " + current.getName());
         }
-        return !terminated;
+        return true;
     }
 
     /**

@@ -176,4 +176,14 @@ class TlsContextTest {
         TlsSetupException e = assertThrows(TlsSetupException.class, call);
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains(problem), e.getMessage());
     }
+
+    @Test
+    void shouldFallBackToTheJdksEngineOnAutoAndNameAMissingOne() throws Exception {
+        TestCertificates certificates = TestCertificates.localhost();
+        // yimmo-core's tests have no engine provider on the class path.
+        assertEquals(TlsContext.ENGINE_JDK, certificates.serverContext(TlsContext.ENGINE_AUTO).engine());
+        assertEquals(TlsContext.ENGINE_JDK, certificates.serverContext(TlsContext.ENGINE_JDK).engine());
+        TlsSetupException missing = assertThrows(TlsSetupException.class, () -> certificates.serverContext("openssl"));
+        assertEquals("TLS engine 'openssl' is not on the class path (engines here: jdk)", missing.getMessage());
+    }
 }
