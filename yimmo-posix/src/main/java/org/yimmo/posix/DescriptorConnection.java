@@ -8,12 +8,9 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.yimmo.core.net.Connection;
-import org.yimmo.core.net.ConnectionHandler;
-import org.yimmo.core.reactor.EventLoop;
+import org.yimmo.core.reactor.EventLoopConnection;
 import org.yimmo.core.reactor.Reactor;
 
 /**
@@ -22,43 +19,32 @@ import org.yimmo.core.reactor.Reactor;
  * interest reaches its kernel (epoll_ctl, a kevent changelist) and how events come back.
  *
  * <p>Threading: reactor thread only, but for {@link #close()}, {@link #isOpen()} and the
- * addresses. Lifecycle bits live in one volatile int changed by CAS, so close is idempotent
- * whichever thread gets there first; the descriptor itself is closed on the reactor thread only,
- * so no other thread can race a reuse of its number.
+ * addresses (the lifecycle is {@link EventLoopConnection}'s); the descriptor itself is closed on
+ * the reactor thread only, so no other thread can race a reuse of its number.
  *
  * <p>Direct buffers are read and written in place (address + position); heap buffers go through
  * the reactor's native copy buffer, at most {@link SocketIo#COPY_SIZE} bytes per call.
  * Interest follows the select backend: read interest unless paused or at end of stream, write
  * interest one-shot.
  */
-public abstract class DescriptorConnection implements Connection, EventLoop.ClosedNotice {
+public abstract class DescriptorConnection extends EventLoopConnection {
 
     private static final Logger log = LoggerFactory.getLogger(DescriptorConnection.class);
 
-    private static final int CLOSED = 1;
-    private static final int INPUT_SHUTDOWN = 1 << 1;
-    private static final int OUTPUT_SHUTDOWN = 1 << 2;
-    private static final AtomicIntegerFieldUpdater<DescriptorConnection> STATE =
-            AtomicIntegerFieldUpdater.newUpdater(DescriptorConnection.class, "state");
-
     private final DescriptorReactor reactor;
     protected final int fd;
-    private final SocketAddress remoteAddress;
     private volatile SocketAddress localAddress;
     /** True while a connect is in progress; a connect that failed at once keeps its cause below. */
     protected boolean connecting;
     private IOException connectFailure;
-    protected ConnectionHandler handler;
-    private volatile int state;
     protected boolean readPaused;
     protected boolean writeRequested;
-    private Throwable closeCause;
     private WritableByteChannel asChannel;
 
     protected DescriptorConnection(DescriptorReactor reactor, int fd, SocketAddress remoteAddress, SocketAddress localAddress) {
+        super(remoteAddress);
         this.reactor = reactor;
         this.fd = fd;
-        this.remoteAddress = remoteAddress;
         this.localAddress = localAddress;
     }
 
@@ -85,7 +71,7 @@ public abstract class DescriptorConnection implements Connection, EventLoop.Clos
     protected final void startConnect() {
         ByteBuffer address = NativeMemory.allocate(SocketAddresses.SIZE);
         try {
-            int length = SocketAddresses.encode(remoteAddress, address);
+            int length = SocketAddresses.encode(remoteAddress(), address);
             connecting = !Posix.connect(fd, NativeMemory.address(address), length);
         } catch (IOException e) {
             // Reported through onClosed, as a connect that fails later is.
@@ -93,10 +79,6 @@ public abstract class DescriptorConnection implements Connection, EventLoop.Clos
         } finally {
             Reference.reachabilityFence(address);
         }
-    }
-
-    public final void setHandler(ConnectionHandler handler) {
-        this.handler = handler;
     }
 
     /** Enters the reactor and the kernel's set; tells the handler it is open unless a connect is pending. */
@@ -226,23 +208,11 @@ public abstract class DescriptorConnection implements Connection, EventLoop.Clos
         }
     }
 
+    /** Leaves the kernel's set, sends our FIN, closes the descriptor; the reactor tells the handler later. */
     @Override
-    public void close() {
-        if (reactor.inReactorThread()) {
-            closeWith(null);
-        } else if (isOpen()) {
-            reactor.execute(() -> closeWith(null));
-        }
-    }
-
-    /** Closes now, on the reactor thread; the handler hears of it after the current callback. */
-    public final void closeWith(Throwable cause) {
-        if (!setBits(CLOSED)) {
-            return;
-        }
-        closeCause = cause;
+    protected final void release() {
         leave();
-        if (!connecting && connectFailure == null && (state & OUTPUT_SHUTDOWN) == 0) {
+        if (!connecting && connectFailure == null && !isOutputShutdown()) {
             // As the JDK does for a registered channel: send our FIN before closing, so a peer
             // still sending gets end of stream rather than a reset for the bytes we leave unread.
             try {
@@ -254,34 +224,9 @@ public abstract class DescriptorConnection implements Connection, EventLoop.Clos
         try {
             Posix.close(fd);
         } catch (IOException e) {
-            log.debug("closing {} failed", remoteAddress, e);
+            log.debug("closing {} failed", remoteAddress(), e);
         }
         queueClosedNotice();
-    }
-
-    /** Reactor thread, after the callback that closed it: tells the handler. */
-    @Override
-    public final void notifyClosed() {
-        try {
-            handler.onClosed(this, closeCause);
-        } catch (Throwable t) {
-            log.error("onClosed of {} failed", remoteAddress, t);
-        }
-    }
-
-    @Override
-    public boolean isOpen() {
-        return (state & CLOSED) == 0;
-    }
-
-    @Override
-    public boolean isInputShutdown() {
-        return (state & INPUT_SHUTDOWN) != 0;
-    }
-
-    @Override
-    public SocketAddress remoteAddress() {
-        return remoteAddress;
     }
 
     @Override
@@ -307,26 +252,13 @@ public abstract class DescriptorConnection implements Connection, EventLoop.Clos
 
     private void ensureOpen() throws ClosedChannelException {
         // The number may already belong to another socket once closed: never touch it then.
-        if ((state & CLOSED) != 0) {
+        if (!isOpen()) {
             throw new ClosedChannelException();
-        }
-    }
-
-    /** Sets bits; true if this call set any of them (so the caller acts exactly once). */
-    private boolean setBits(int bits) {
-        for (;;) {
-            int current = state;
-            if ((current & bits) == bits) {
-                return false;
-            }
-            if (STATE.compareAndSet(this, current, current | bits)) {
-                return true;
-            }
         }
     }
 
     @Override
     public String toString() {
-        return "connection " + remoteAddress + (isOpen() ? "" : " (closed)");
+        return "connection " + remoteAddress() + (isOpen() ? "" : " (closed)");
     }
 }
