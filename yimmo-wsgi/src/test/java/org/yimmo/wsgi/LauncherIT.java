@@ -74,12 +74,7 @@ class LauncherIT {
     @Test
     void managerWorkersRunWithTheLaunchersOptions() throws Exception {
         WsgiProcess manager = processes.track(WsgiProcess.startWithLauncher(Map.of(), "-p", "2", "workers_app:app"));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (manager.childPids().size() < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        List<Long> workers = manager.childPids();
-        assertEquals(2, workers.size(), () -> "two workers; log:\n" + manager.log());
+        List<Long> workers = manager.awaitChildren(2, Duration.ofSeconds(60));
         for (long worker : workers) {
             String cmdline = Files.readString(Path.of("/proc", Long.toString(worker), "cmdline")).replace('\0', ' ');
             assertTrue(cmdline.contains(" -XX:+UseSerialGC ") && cmdline.contains(" -Xms8m "),

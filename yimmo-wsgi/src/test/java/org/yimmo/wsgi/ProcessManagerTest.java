@@ -205,11 +205,11 @@ class ProcessManagerTest {
         mark = server.log().length();
         server.signal(Processes.SIGTTOU);
         server.awaitLog(mark, "exited (exit code 0)", Duration.ofSeconds(30));
-        awaitChildren(server, 2);
+        server.awaitChildren(2, Duration.ofSeconds(30));
         mark = server.log().length();
         server.signal(Processes.SIGTTOU);
         server.awaitLog(mark, "exited (exit code 0)", Duration.ofSeconds(30));
-        awaitChildren(server, 1);
+        server.awaitChildren(1, Duration.ofSeconds(30));
         mark = server.log().length();
         server.signal(Processes.SIGTTOU);
         server.awaitLog(mark, "SIGTTOU: 1 worker(s) wanted", Duration.ofSeconds(10));
@@ -373,13 +373,5 @@ class ProcessManagerTest {
             }
         }
         return pids;
-    }
-
-    private static void awaitChildren(WsgiProcess server, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (server.childPids().size() != count) {
-            assertTrue(System.nanoTime() < deadline, () -> count + " workers expected, have " + server.childPids());
-            Thread.sleep(20);
-        }
     }
 }

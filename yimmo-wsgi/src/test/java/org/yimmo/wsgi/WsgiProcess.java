@@ -223,6 +223,17 @@ final class WsgiProcess implements AutoCloseable {
         return process.toHandle().children().map(ProcessHandle::pid).sorted().toList();
     }
 
+    /** Waits until the process has {@code count} children (workers), at most {@code timeout}; returns their pids. */
+    List<Long> awaitChildren(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (childPids().size() != count) {
+            assertTrue(System.nanoTime() < deadline, () -> count + " workers expected, have " + childPids() + "; log:\n"
+                    + log());
+            Thread.sleep(20);
+        }
+        return childPids();
+    }
+
     /** Kills the process and its descendants if they still run: the cleanup after a failed test. */
     void kill() {
         process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
