@@ -32,7 +32,39 @@ def _body(environ):
         import yimmo_marker
         report["marker"] = yimmo_marker.VALUE
         report["marker_file"] = yimmo_marker.__file__
+    if environ.get("QUERY_STRING") == "python-ssl":
+        report["python_ssl"] = _python_ssl()
     return json.dumps(report).encode("utf-8")
+
+
+def _python_ssl():
+    """Python's own OpenSSL, in the process whose TLS the server's engine does: a handshake and
+    a record between two in-memory SSLObjects, with the certificate the test gives, and a digest."""
+    import hashlib
+    import ssl
+
+    cert, key = os.environ["YIMMO_TEST_TLS_CERT"], os.environ["YIMMO_TEST_TLS_KEY"]
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key)
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.load_verify_locations(cert)
+    client_in, client_out, server_in, server_out = (ssl.MemoryBIO() for _ in range(4))
+    client_end = client.wrap_bio(client_in, client_out, server_hostname="127.0.0.1")
+    server_end = server.wrap_bio(server_in, server_out, server_side=True)
+    handshaking = [client_end, server_end]
+    for _ in range(10):
+        for end in list(handshaking):
+            try:
+                end.do_handshake()
+                handshaking.remove(end)
+            except ssl.SSLWantReadError:
+                pass
+        server_in.write(client_out.read())
+        client_in.write(server_out.read())
+    client_end.write(b"ping")
+    server_in.write(client_out.read())
+    return {"openssl": ssl.OPENSSL_VERSION, "version": server_end.version(), "echo": server_end.read().decode(),
+            "sha256": hashlib.sha256(b"yimmo").hexdigest()}
 
 
 def app(environ, start_response):

@@ -32,7 +32,7 @@ import org.yimmo.core.tls.TlsContext;
 @State(Scope.Thread)
 public class TlsHandshakeBenchmark {
 
-    @Param({"jdk", "openssl"})
+    @Param({"jdk", "openssl", "boringssl"})
     public String engine;
 
     private TlsContext server;

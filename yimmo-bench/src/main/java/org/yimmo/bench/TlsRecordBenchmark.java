@@ -49,8 +49,8 @@ public class TlsRecordBenchmark {
     @Param({"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"})
     public String cipherSuite;
 
-    /** The server's engine: the JDK's, or yimmo-tls-openssl's (the client is always the JDK's). */
-    @Param({"jdk", "openssl"})
+    /** The server's engine: the JDK's, or one of yimmo-tls-openssl's (the client is always the JDK's). */
+    @Param({"jdk", "openssl", "boringssl"})
     public String engine;
 
     private SSLEngine server;
@@ -89,7 +89,10 @@ public class TlsRecordBenchmark {
         return clientApp.position();
     }
 
-    /** {@code from} wraps {@code message} into the record buffer {@code net}; {@code to} unwraps it into {@code app}. */
+    /**
+     * {@code from} wraps {@code message} into the record buffer {@code net}; {@code to} unwraps
+     * every record of it into {@code app} (BoringSSL sends its session tickets with the first).
+     */
     private static void send(SSLEngine from, ByteBuffer message, ByteBuffer net, SSLEngine to, ByteBuffer app)
             throws SSLException {
         message.rewind();
@@ -97,7 +100,9 @@ public class TlsRecordBenchmark {
         from.wrap(message, net);
         net.flip();
         app.clear();
-        to.unwrap(net, app);
+        while (net.hasRemaining()) {
+            to.unwrap(net, app);
+        }
     }
 
     private ByteBuffer allocate(int size) {

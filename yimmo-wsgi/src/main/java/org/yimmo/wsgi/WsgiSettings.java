@@ -189,17 +189,18 @@ public final class WsgiSettings {
             .envDescription("password of an encrypted TLS private key")
             .build();
 
-    /** Whose TLS the connections get: OpenSSL's through yimmo-tls-openssl, or the JDK's SSLEngine. */
+    /** Whose TLS the connections get: OpenSSL's or BoringSSL's through yimmo-tls-openssl, or the JDK's SSLEngine. */
     public static final Setting<String> TLS_ENGINE = Setting.builder("TLS engine",
-                    Parsers.choice(TlsContext.ENGINE_AUTO, "openssl", TlsContext.ENGINE_JDK))
+                    Parsers.choice(TlsContext.ENGINE_AUTO, "openssl", "boringssl", TlsContext.ENGINE_JDK))
             .longOption("--tls-engine")
             .env("YIMMO_TLS_ENGINE")
             .yaml("wsgi.tls.engine")
             .defaultValue(TlsContext.ENGINE_AUTO)
             .metavar("ENGINE")
-            .description("Who does TLS: openssl (libssl through JNR), jdk (the JDK's SSLEngine), or auto "
-                    + "(openssl when libssl can be loaded, else jdk)")
-            .envDescription("TLS engine: auto, openssl or jdk")
+            .description("Who does TLS: openssl (the system's libssl through JNR), boringssl (Debian's "
+                    + "android-libboringssl: faster, but without security updates; only when named), jdk "
+                    + "(the JDK's SSLEngine), or auto (openssl when libssl can be loaded, else jdk)")
+            .envDescription("TLS engine: auto, openssl, boringssl or jdk")
             .build();
 
     /** An extra plain-HTTP listener next to the TLS one (health checks, redirects). */

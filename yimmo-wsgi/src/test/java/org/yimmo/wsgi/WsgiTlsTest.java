@@ -7,9 +7,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -86,12 +89,35 @@ class WsgiTlsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openssl", "jdk"})
+    @ValueSource(strings = {"openssl", "boringssl", "jdk"})
     void shouldServeWithTheTlsEngineAsked(String engine) throws Exception {
         try (ServerProcess server = ServerProcess.start(List.of("-P", "0", "--tls-cert", cert.toString(),
                 "--tls-key", key.toString(), "report:app"), ServerProcess.env("YIMMO_TLS_ENGINE", engine))) {
             assertContains(get("https://127.0.0.1:" + server.port() + "/x"), "\"https\": \"on\"");
             assertContains(server.stderr(), "on the select reactor, TLS by " + engine);
+        }
+    }
+
+    /**
+     * The app's own OpenSSL (Python's ssl and hashlib) works in the process whose connections the
+     * engine serves: with BoringSSL, whose unversioned symbols would take OpenSSL's place if the
+     * engine's libraries were global; with OpenSSL, the same library twice.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"boringssl", "openssl"})
+    void shouldLeaveTheAppsOwnOpenSslAlone(String engine) throws Exception {
+        Map<String, String> env = ServerProcess.env("YIMMO_TLS_ENGINE", engine, "YIMMO_TEST_TLS_CERT", cert.toString(),
+                "YIMMO_TEST_TLS_KEY", key.toString());
+        try (ServerProcess server = ServerProcess.start(List.of("-P", "0", "--tls-cert", cert.toString(),
+                "--tls-key", key.toString(), "report:app"), env)) {
+            String body = get("https://127.0.0.1:" + server.port() + "/?python-ssl");
+            assertContains(body, "\"openssl\": \"OpenSSL 3.");
+            assertContains(body, "\"version\": \"TLSv1.3\", \"echo\": \"ping\"");
+            String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest("yimmo".getBytes(StandardCharsets.US_ASCII)));
+            assertContains(body, "\"sha256\": \"" + sha256 + "\"");
+            assertContains(get("https://127.0.0.1:" + server.port() + "/x"), "\"https\": \"on\"");
+            assertContains(server.stderr(), "TLS by " + engine);
         }
     }
 
@@ -130,9 +156,9 @@ class WsgiTlsTest {
                 "cannot serve TLS: certificate file " + missing + " does not exist");
         assertUsageError(List.of("--tls-cert", cert.toString(), "--tls-key", cert.toString(), "report:app"), Map.of(),
                 "cannot serve TLS: private key file " + cert + " holds no PEM private key");
-        assertUsageError(List.of("--tls-engine", "boringssl", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
-                "report:app"), Map.of(), "invalid TLS engine: 'boringssl' from command line option --tls-engine: expected one"
-                        + " of auto, openssl, jdk");
+        assertUsageError(List.of("--tls-engine", "wolfssl", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+                "report:app"), Map.of(), "invalid TLS engine: 'wolfssl' from command line option --tls-engine: expected one"
+                        + " of auto, openssl, boringssl, jdk");
     }
 
     private static void assertUsageError(List<String> args, Map<String, String> env, String message) throws Exception {

@@ -97,8 +97,9 @@ public final class TlsContext {
 
     /**
      * As {@link #load(TlsConfig)}, with the engine named: {@value #ENGINE_JDK}, a
-     * {@link TlsEngineProvider}'s name, or {@value #ENGINE_AUTO} (the first provider on the class
-     * path that can be used here, else the JDK's).
+     * {@link TlsEngineProvider}'s name, or {@value #ENGINE_AUTO} (the first
+     * {@linkplain TlsEngineProvider#automatic() automatic} provider on the class path that can be
+     * used here, else the JDK's).
      *
      * @throws TlsSetupException naming the file and the problem, or the engine and why it cannot
      *                           be used
@@ -173,7 +174,7 @@ public final class TlsContext {
         List<String> names = new ArrayList<>();
         for (TlsEngineProvider provider : ServiceLoader.load(TlsEngineProvider.class, TlsContext.class.getClassLoader())) {
             names.add(provider.name());
-            if (!auto && !provider.name().equals(engine)) {
+            if (auto ? !provider.automatic() : !provider.name().equals(engine)) {
                 continue;
             }
             try {

@@ -8,7 +8,7 @@ import java.util.List;
  * Another implementation of the server side of TLS, behind the JDK's {@link javax.net.ssl.SSLEngine}
  * contract, for {@link TlsContext}: found on the class path with {@link java.util.ServiceLoader},
  * chosen by its {@link #name()} ({@code --tls-engine}), or by {@code auto} when it can be used here.
- * yimmo-tls-openssl provides {@code openssl}.
+ * yimmo-tls-openssl provides {@code openssl} and {@code boringssl}.
  *
  * <p>Its engines must keep the parts of the contract {@link TlsConnection} relies on: results with
  * {@code BUFFER_UNDERFLOW} until a whole record is in the source, {@code BUFFER_OVERFLOW} when the
@@ -20,6 +20,14 @@ public interface TlsEngineProvider {
 
     /** The name operators choose it by; {@code auto} and {@code jdk} are taken. */
     String name();
+
+    /**
+     * Whether {@code auto} may choose it; false for an engine that serves only when named, where
+     * being installed is no reason to trust it with every connection.
+     */
+    default boolean automatic() {
+        return true;
+    }
 
     /**
      * Engines for one certificate chain and its key (already read and checked: the key is the

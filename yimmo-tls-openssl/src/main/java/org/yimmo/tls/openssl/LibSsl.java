@@ -5,12 +5,13 @@ import jnr.ffi.annotations.Delegate;
 
 /**
  * The libssl and libcrypto functions this module calls, and nothing else native: bound by
- * {@link OpenSsl#load}. Pointers are {@code long} addresses (an {@code SSL*}, a {@code BIO*}, a
- * direct buffer's address plus its position): no wrapper object is made per call. errno is never
- * saved (the library is loaded with {@code IgnoreError}): OpenSSL reports through its own error
- * queue.
+ * {@link OpenSsl#load}. OpenSSL 3 (and 1.1.1) and BoringSSL export all of these alike; the two
+ * nested interfaces hold the few calls one family has and the other has not ({@link Flavor}).
  *
- * <p>OpenSSL 3 (and 1.1.1, which has every one of these symbols).
+ * <p>Pointers are {@code long} addresses (an {@code SSL*}, a {@code BIO*}, a direct buffer's
+ * address plus its position): no wrapper object is made per call. errno is never saved (the
+ * library is loaded with {@code IgnoreError}): the libraries report through their own error
+ * queue.
  */
 public interface LibSsl {
 
@@ -55,8 +56,6 @@ public interface LibSsl {
 
     void SSL_CTX_free(long ctx);
 
-    long SSL_CTX_ctrl(long ctx, int command, long larg, long parg);
-
     long SSL_CTX_set_options(long ctx, long options);
 
     int SSL_CTX_set_cipher_list(long ctx, String ciphers);
@@ -95,6 +94,18 @@ public interface LibSsl {
 
     /** {@code *data} and {@code *length} (an unsigned int) are written at the two addresses. */
     void SSL_get0_alpn_selected(long ssl, long data, long length);
+
+    /** OpenSSL only: its SSL_CTX_set_min_proto_version and SSL_CTX_add1_chain_cert are macros over this. */
+    interface OpenSslOnly {
+        long SSL_CTX_ctrl(long ctx, int command, long larg, long parg);
+    }
+
+    /** BoringSSL only: what OpenSSL spells as SSL_CTX_ctrl commands are functions, and it has no SSL_CTX_ctrl. */
+    interface BoringSslOnly {
+        int SSL_CTX_set_min_proto_version(long ctx, short version);
+
+        int SSL_CTX_add1_chain_cert(long ctx, long x509);
+    }
 
     /**
      * The ALPN select callback: {@code int cb(SSL *ssl, const unsigned char **out, unsigned char

@@ -1,17 +1,18 @@
 package org.yimmo.tls.openssl;
 
+import com.kenai.jffi.Library;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.LibraryOption;
+import java.util.EnumMap;
+import java.util.Map;
 import org.yimmo.core.tls.TlsSetupException;
 import org.yimmo.posix.NativeMemory;
 
 /**
- * One loaded libssl: the binding, its jnr runtime, OpenSSL's numbers this module uses, and the
- * error queue read as text. The default library ({@code libssl.so.3}, else whatever
- * {@code ssl} names) is loaded once, on first use.
+ * One loaded libssl of a {@link Flavor}: the binding, its jnr runtime, the numbers this module
+ * uses, and the error queue read as text. Each flavor's default library is loaded once, on first
+ * use.
  */
 final class OpenSsl {
 
@@ -38,55 +39,84 @@ final class OpenSsl {
     /** Frees SSL_CTXs and SSLs whose Java owners were dropped without being closed. */
     static final Cleaner CLEANER = Cleaner.create();
 
-    private static final String[] DEFAULT_SSL = {"libssl.so.3", "ssl"};
-    private static final String[] DEFAULT_CRYPTO = {"libcrypto.so.3", "crypto"};
+    private static final Map<Flavor, Object> DEFAULTS = new EnumMap<>(Flavor.class);
 
+    final Flavor flavor;
     final LibSsl lib;
+    final Flavor.ContextCalls contextCalls;
     final jnr.ffi.Runtime runtime;
     final String version;
     /** BIO_s_mem(): a static method table, asked once. */
     final long memMethod;
+    /** The dlopen handles, opened RTLD_LOCAL: held so that they stay what jnr bound to. */
+    @SuppressWarnings("unused")
+    private final Library[] handles;
 
-    private OpenSsl(LibSsl lib) {
+    private OpenSsl(Flavor flavor, LibSsl lib, Flavor.ContextCalls contextCalls, Library... handles) {
+        this.flavor = flavor;
         this.lib = lib;
+        this.contextCalls = contextCalls;
+        this.handles = handles;
         this.runtime = jnr.ffi.Runtime.getRuntime(lib);
         this.version = lib.OpenSSL_version(0);
         this.memMethod = lib.BIO_s_mem();
     }
 
-    /** The default library; the same instance every time. */
-    static OpenSsl library() {
-        Default holder = Default.INSTANCE;
-        if (holder.failure != null) {
-            throw holder.failure;
+    /** The flavor's default library; the same instance every time. */
+    static OpenSsl library(Flavor flavor) {
+        Object loaded;
+        synchronized (DEFAULTS) {
+            loaded = DEFAULTS.computeIfAbsent(flavor, f -> {
+                try {
+                    return load(f, f.sslNames, f.cryptoNames);
+                } catch (TlsSetupException e) {
+                    return e;
+                }
+            });
         }
-        return holder.library;
+        if (loaded instanceof TlsSetupException failure) {
+            throw failure;
+        }
+        return (OpenSsl) loaded;
     }
 
     /**
-     * Binds libssl and libcrypto by the first of the names each that loads.
+     * Binds libssl and libcrypto by the first of the names each that loads and is of the flavor.
      *
-     * @throws TlsSetupException when neither loads, or they lack a function this module needs
+     * <p>Both are opened RTLD_LOCAL before jnr binds them (jnr would open them RTLD_GLOBAL, and
+     * finds the handles already open by their name). In the global scope, BoringSSL's symbols,
+     * which carry no version, would take the place of OpenSSL's in every library linked to
+     * OpenSSL that is loaded after: Python's {@code _ssl} and {@code _hashlib} in a WSGI worker.
+     * And one family in the global scope would take the other's calls within its own libssl.
+     *
+     * @throws TlsSetupException when none loads, or they lack a function this module needs
      */
-    static OpenSsl load(String[] sslNames, String[] cryptoNames) {
-        Throwable last = null;
+    static OpenSsl load(Flavor flavor, String[] sslNames, String[] cryptoNames) {
+        String last = null;
         for (String ssl : sslNames) {
             for (String crypto : cryptoNames) {
+                Library sslHandle = Library.getCachedInstance(ssl, Library.LAZY | Library.LOCAL);
+                Library cryptoHandle = sslHandle == null ? null
+                        : Library.getCachedInstance(crypto, Library.LAZY | Library.LOCAL);
+                if (cryptoHandle == null) {
+                    last = Library.getLastError();
+                    continue;
+                }
                 try {
-                    OpenSsl library = new OpenSsl(LibraryLoader.create(LibSsl.class)
-                            .option(LibraryOption.IgnoreError, true)
-                            .library(ssl).library(crypto).failImmediately().load());
-                    if (library.version == null || !library.version.startsWith("OpenSSL")) {
-                        throw new TlsSetupException("not OpenSSL: " + library.version);
+                    OpenSsl library = new OpenSsl(flavor, Flavor.loader(LibSsl.class, ssl, crypto),
+                            flavor.bind(ssl, crypto), sslHandle, cryptoHandle);
+                    if (library.version == null || !library.version.startsWith(flavor.versionPrefix)) {
+                        throw new TlsSetupException(ssl + " is not " + flavor.versionPrefix + ": " + library.version);
                     }
                     return library;
                 } catch (LinkageError | RuntimeException e) {
-                    last = e;
+                    last = e.getMessage();
                 }
             }
         }
-        throw new TlsSetupException("cannot load OpenSSL's libssl (tried " + String.join(", ", sslNames) + "): "
-                + (last == null ? "no names" : last.getMessage()), last);
+        throw new TlsSetupException("cannot load " + flavor.versionPrefix + "'s libssl (tried "
+                + String.join(", ", sslNames) + "): " + (last == null ? "no names" : last)
+                + " (Debian's package: " + flavor.debianPackage + ")");
     }
 
     /**
@@ -115,24 +145,5 @@ final class OpenSsl {
     /** A NUL-terminated string at {@code address}, or null. */
     String string(long address) {
         return address == 0 ? null : runtime.getMemoryManager().newPointer(address).getString(0);
-    }
-
-    private static final class Default {
-        static final Default INSTANCE = new Default();
-
-        final OpenSsl library;
-        final TlsSetupException failure;
-
-        private Default() {
-            OpenSsl loaded = null;
-            TlsSetupException failed = null;
-            try {
-                loaded = load(DEFAULT_SSL, DEFAULT_CRYPTO);
-            } catch (TlsSetupException e) {
-                failed = e;
-            }
-            library = loaded;
-            failure = failed;
-        }
     }
 }

@@ -20,8 +20,8 @@ import org.yimmo.posix.NativeMemory;
 final class OpenSslContext implements TlsEngineFactory {
 
     /**
-     * TLS 1.2 suites: forward secret (ECDHE) AEADs only, ECDSA first. TLS 1.3's are OpenSSL's
-     * defaults (AES-GCM and ChaCha20), set apart by SSL_CTX_set_ciphersuites.
+     * TLS 1.2 suites: forward secret (ECDHE) AEADs only, ECDSA first. TLS 1.3's are the library's
+     * defaults (AES-GCM and ChaCha20), set apart (by SSL_CTX_set_ciphersuites, in OpenSSL).
      */
     static final String TLS12_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"
             + ":ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
@@ -43,15 +43,9 @@ final class OpenSslContext implements TlsEngineFactory {
         }
         this.ctx = context;
         OpenSsl.CLEANER.register(this, new Free(lib, context));
-        check(lib.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_SET_MIN_PROTO_VERSION, OpenSsl.TLS1_2_VERSION, 0),
+        check(openSsl.contextCalls.setMinimumVersion(ctx, OpenSsl.TLS1_2_VERSION),
                 "setting TLS 1.2 as the oldest version");
-        // No TLS 1.2 renegotiation: a client asking gets a no_renegotiation warning, as from
-        // OpenSSL 3's and nginx's defaults. OpenSSL cannot take the application data a client
-        // (the JDK's SSLSocket) sends behind its renegotiating ClientHello, and it stalls
-        // SSL_write until the client finishes: a peer could hold a connection's output.
-        long options = OpenSsl.SSL_OP_CIPHER_SERVER_PREFERENCE | OpenSsl.SSL_OP_NO_COMPRESSION
-                | OpenSsl.SSL_OP_NO_RENEGOTIATION;
-        lib.SSL_CTX_set_options(ctx, options);
+        lib.SSL_CTX_set_options(ctx, openSsl.flavor.options);
         check(lib.SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS), "SSL_CTX_set_cipher_list");
         useCertificates(chain);
         useKey(key);
@@ -83,7 +77,7 @@ final class OpenSslContext implements TlsEngineFactory {
                 if (i == 0) {
                     check(lib.SSL_CTX_use_certificate(ctx, x509), "SSL_CTX_use_certificate");
                 } else { // add1: the SSL_CTX takes its own reference, ours is freed below
-                    check(lib.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_CHAIN_CERT, 1, x509), "adding a chain certificate");
+                    check(openSsl.contextCalls.addChainCertificate(ctx, x509), "adding a chain certificate");
                 }
             } finally {
                 lib.X509_free(x509);
@@ -141,13 +135,18 @@ final class OpenSslContext implements TlsEngineFactory {
     }
 
     private void check(long result, String what) {
-        if (result <= 0) {
+        check(result > 0, what);
+    }
+
+    private void check(boolean success, String what) {
+        if (!success) {
             throw failure(what);
         }
     }
 
     private TlsSetupException failure(String what) {
-        return new TlsSetupException("OpenSSL: " + what + " failed: " + openSsl.errors("no error reported"));
+        return new TlsSetupException(openSsl.flavor.versionPrefix + ": " + what + " failed: "
+                + openSsl.errors("no error reported"));
     }
 
     /** Holds no reference to the context, or it would never become unreachable. */

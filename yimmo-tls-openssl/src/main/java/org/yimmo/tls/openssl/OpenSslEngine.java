@@ -12,7 +12,8 @@ import javax.net.ssl.SSLSession;
 import org.yimmo.posix.NativeMemory;
 
 /**
- * The server side of one TLS connection on an OpenSSL {@code SSL*} with two memory BIOs:
+ * The server side of one TLS connection on a libssl {@code SSL*} (OpenSSL or BoringSSL: the API
+ * this class uses is the same) with two memory BIOs:
  * {@link #unwrap} writes exactly one whole record into the read BIO and runs the handshake or
  * {@code SSL_read} on it; {@link #wrap} moves what OpenSSL queued in the write BIO (handshake
  * flights, tickets, alerts, close_notify) into the caller's buffer, or seals up to one record of
@@ -79,7 +80,7 @@ public final class OpenSslEngine extends SSLEngine implements AutoCloseable {
         this.lib = openSsl.lib;
         long s = lib.SSL_new(context.ctx);
         if (s == 0) {
-            throw new IllegalStateException("OpenSSL: SSL_new failed: " + openSsl.errors("out of memory?"));
+            throw new IllegalStateException("libssl: SSL_new failed: " + openSsl.errors("out of memory?"));
         }
         // SSL_free frees the BIOs once SSL_set_bio gave them over, so the cleanup is SSL_free alone.
         this.cleanable = OpenSsl.CLEANER.register(this, new Free(lib, s));
@@ -94,7 +95,7 @@ public final class OpenSslEngine extends SSLEngine implements AutoCloseable {
                 lib.BIO_free_all(writeBio);
             }
             close();
-            throw new IllegalStateException("OpenSSL: BIO_new failed: " + openSsl.errors("out of memory?"));
+            throw new IllegalStateException("libssl: BIO_new failed: " + openSsl.errors("out of memory?"));
         }
         lib.SSL_set_bio(s, readBio, writeBio);
         lib.SSL_set_accept_state(s);
@@ -164,7 +165,7 @@ public final class OpenSslEngine extends SSLEngine implements AutoCloseable {
             written = lib.BIO_write(readBio, scratch.recordAddress, recordLength);
         }
         if (written != recordLength) {
-            throw fail(new SSLException("OpenSSL: BIO_write failed: " + openSsl.errors("out of memory?")));
+            throw fail(new SSLException("libssl: BIO_write failed: " + openSsl.errors("out of memory?")));
         }
         src.position(at + recordLength);
     }

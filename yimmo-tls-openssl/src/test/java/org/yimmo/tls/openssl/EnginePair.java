@@ -1,9 +1,6 @@
 package org.yimmo.tls.openssl;
 
 import java.nio.ByteBuffer;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
-import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -12,7 +9,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
- * The OpenSSL server engine and a JDK client engine, in memory: each side's records go into a
+ * The libssl server engine and a JDK client engine, in memory: each side's records go into a
  * buffer the other unwraps from. Buffers are direct unless asked otherwise.
  */
 final class EnginePair {
@@ -34,10 +31,6 @@ final class EnginePair {
         parameters.setProtocols(new String[] {protocol});
         parameters.setApplicationProtocols(alpn);
         client.setSSLParameters(parameters);
-    }
-
-    static OpenSslContext context(List<X509Certificate> chain, PrivateKey key, String... alpn) {
-        return new OpenSslContext(OpenSsl.library(), chain, key, List.of(alpn));
     }
 
     /** Both sides step until neither handshakes; then the server's tickets reach the client. */

@@ -1,0 +1,20 @@
+package org.yimmo.tls.openssl;
+
+/**
+ * {@code --tls-engine boringssl}: the server side of TLS on BoringSSL, as Debian's
+ * android-libboringssl installs it. It costs about a third of OpenSSL 3.0's time per record
+ * (docs/BENCHMARKS.md), but only serves when named: that package is a snapshot made for the
+ * Android tools, without the security updates the system's OpenSSL gets, so being installed
+ * (with adb, say) is no reason for {@code auto} to put it in front of a web server.
+ */
+public final class BoringSslEngineProvider extends LibsslEngineProvider {
+
+    public BoringSslEngineProvider() {
+        super(Flavor.BORINGSSL, null, null);
+    }
+
+    @Override
+    public boolean automatic() {
+        return false;
+    }
+}
