@@ -11,18 +11,16 @@ import org.yimmo.core.net.ConnectionHandler;
 import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
 import org.yimmo.core.net.ProtocolFactory;
-import org.yimmo.core.reactor.EventLoop;
 import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.reactor.ReactorOptions;
+import org.yimmo.posix.DescriptorEventLoop;
 import org.yimmo.posix.NativeMemory;
-import org.yimmo.posix.DescriptorReactor;
 import org.yimmo.posix.Posix;
 import org.yimmo.posix.Registrations;
-import org.yimmo.posix.SocketIo;
 
 /**
- * The reactor on Linux epoll(7), level-triggered, on raw descriptors: the {@link EventLoop}
- * waiting in {@code epoll_wait}, woken through an eventfd.
+ * The reactor on Linux epoll(7), level-triggered, on raw descriptors: the
+ * {@link DescriptorEventLoop} waiting in {@code epoll_wait}, woken through an eventfd.
  *
  * <p>Threading: as {@link Reactor} says. The epoll set, the table of registrations (an array
  * indexed by descriptor), the scratch memory, timers and buffers are touched on the reactor thread
@@ -34,7 +32,7 @@ import org.yimmo.posix.SocketIo;
  * recognised as stale and dropped. Events are read at fixed offsets from one preallocated native
  * array; a turn allocates nothing.
  */
-final class EpollReactor extends EventLoop implements DescriptorReactor {
+final class EpollReactor extends DescriptorEventLoop<EpollReactor.EpollChannel> {
 
     private static final Logger log = LoggerFactory.getLogger(EpollReactor.class);
     private static final int MAX_EVENTS = 512;
@@ -44,22 +42,13 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
 
     private final int epfd;
     private final int eventFd;
-    /** Guards the eventfd against a write from a producer racing its close (rare: wake-ups only). */
-    private final Object wakeLock = new Object();
-    private boolean wakeFdClosed;
 
     // Native memory, reactor thread only (the wake value is only ever read by the kernel).
     private final ByteBuffer events = NativeMemory.allocate(MAX_EVENTS * Native.EVENT_SIZE);
     private final long eventsAddress = NativeMemory.address(events);
     private final ByteBuffer wakeValue = NativeMemory.allocate(8).putLong(0, 1);
     private final long wakeValueAddress = NativeMemory.address(wakeValue);
-    private final ByteBuffer scratch = NativeMemory.allocate(64);
-    private final long scratchAddress = NativeMemory.address(scratch);
-    private final ByteBuffer socketAddress = NativeMemory.allocate(org.yimmo.posix.SocketAddresses.SIZE);
-    private final long socketAddressAddress = NativeMemory.address(socketAddress);
-    private final SocketIo io = new SocketIo();
 
-    private final Registrations<EpollChannel> channels = new Registrations<>();
     /** Connections whose interest changed since the last wait (reactor thread only). */
     private EpollConnection[] pendingInterest = new EpollConnection[64];
     private int pendingCount;
@@ -104,55 +93,11 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
 
     /** Makes the eventfd readable; any thread. */
     @Override
-    protected void wakeUpKernel() {
-        synchronized (wakeLock) {
-            if (wakeFdClosed) {
-                return;
-            }
-            try {
-                Posix.write(eventFd, wakeValueAddress, 8);
-            } catch (IOException e) {
-                log.warn("waking the reactor failed", e);
-            }
-        }
+    protected void wake() throws IOException {
+        Posix.write(eventFd, wakeValueAddress, 8);
     }
 
-    // Scratch native memory for the reactor thread.
-
-    @Override
-    public long scratchAddress() {
-        return scratchAddress;
-    }
-
-    @Override
-    public ByteBuffer socketAddress() {
-        return socketAddress;
-    }
-
-    @Override
-    public long socketAddressAddress() {
-        return socketAddressAddress;
-    }
-
-
-
-    /** Socket I/O with this reactor's native buffers; reactor thread only. */
-    @Override
-    public SocketIo io() {
-        return io;
-    }
-
-    // Registrations.
-
-    /** Puts {@code channel} in the table under a fresh id and returns its epoll data. */
-    long register(EpollChannel channel) {
-        return channels.add(channel);
-    }
-
-    /** Removes {@code channel} from the table unless a newer registration took its descriptor. */
-    void unregister(EpollChannel channel) {
-        channels.remove(channel);
-    }
+    // Interest.
 
     /**
      * Asks for {@code connection}'s interest to be brought up to date before the next wait. The
@@ -227,41 +172,14 @@ final class EpollReactor extends EventLoop implements DescriptorReactor {
         }
     }
 
-    /** A connection closed; its handler hears of it after the current callback. */
-    void closed(EpollConnection connection) {
-        notifyClosedLater(connection);
-    }
-
-    void forget(EpollListener listener) {
-        listenerClosed(listener);
-    }
-
     @Override
-    protected void closeRegistrations() {
-        channels.all().forEach(EpollChannel::close);
-    }
-
-    @Override
-    protected void closeKernelResources() {
-        synchronized (wakeLock) {
-            wakeFdClosed = true;
-            closeQuietly(eventFd);
-        }
+    protected void closeKernel() {
+        closeQuietly(eventFd);
         closeQuietly(epfd);
     }
 
-    private static void closeQuietly(int fd) {
-        try {
-            Posix.close(fd);
-        } catch (IOException e) {
-            log.warn("closing descriptor {} failed", fd, e);
-        }
-    }
-
     /** What a registration is: a listener or a connection. */
-    interface EpollChannel extends Registrations.Entry {
+    interface EpollChannel extends DescriptorEventLoop.Channel {
         void onReady(int events);
-
-        void close();
     }
 }

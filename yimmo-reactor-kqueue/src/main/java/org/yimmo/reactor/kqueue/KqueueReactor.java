@@ -10,19 +10,16 @@ import org.yimmo.core.net.ConnectionHandler;
 import org.yimmo.core.net.ListenAddress;
 import org.yimmo.core.net.Listener;
 import org.yimmo.core.net.ProtocolFactory;
-import org.yimmo.core.reactor.EventLoop;
 import org.yimmo.core.reactor.Reactor;
 import org.yimmo.core.reactor.ReactorOptions;
+import org.yimmo.posix.DescriptorEventLoop;
 import org.yimmo.posix.NativeMemory;
-import org.yimmo.posix.DescriptorReactor;
 import org.yimmo.posix.Posix;
 import org.yimmo.posix.Registrations;
-import org.yimmo.posix.SocketIo;
-import org.yimmo.posix.SocketAddresses;
 
 /**
  * The reactor on BSD and macOS kqueue(2), on raw descriptors; the structure of the epoll
- * reactor, with kqueue's two filters per descriptor: the {@link EventLoop} waiting in
+ * reactor, with kqueue's two filters per descriptor: the {@link DescriptorEventLoop} waiting in
  * {@code kevent}.
  *
  * <p>Threading: as {@link Reactor} says. The kqueue, the changelist, the table of registrations
@@ -41,7 +38,7 @@ import org.yimmo.posix.SocketAddresses;
  * EVFILT_USER (or {@value #WAKEUP_PROPERTY}{@code =pipe} asks for it) a non-blocking pipe whose
  * read end is registered like a socket.
  */
-final class KqueueReactor extends EventLoop implements DescriptorReactor {
+final class KqueueReactor extends DescriptorEventLoop<KqueueReactor.KqueueChannel> {
 
     private static final Logger log = LoggerFactory.getLogger(KqueueReactor.class);
     static final String WAKEUP_PROPERTY = "yimmo.kqueue.wakeup";
@@ -55,11 +52,8 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
     /** -1 with EVFILT_USER; else the pipe whose write end wakes the loop. */
     private final int wakeReadFd;
     private final int wakeWriteFd;
-    /** Guards the wake-up against a producer racing the close of the kqueue or pipe. */
-    private final Object wakeLock = new Object();
-    private boolean wakeClosed;
 
-    // Native memory, reactor thread only (the trigger change is used under wakeLock).
+    // Native memory, reactor thread only (the trigger change is used by wake(), under its lock).
     private final ChangeList changes;
     private final ByteBuffer events;
     private final long eventsAddress;
@@ -70,13 +64,6 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
     private final ByteBuffer timeout = NativeMemory.allocate(16);
     private final long timeoutAddress = NativeMemory.address(timeout);
     private final jnr.ffi.Pointer timeoutPointer = KqueueNative.pointer(timeoutAddress);
-    private final ByteBuffer scratch = NativeMemory.allocate(64);
-    private final long scratchAddress = NativeMemory.address(scratch);
-    private final ByteBuffer socketAddress = NativeMemory.allocate(SocketAddresses.SIZE);
-    private final long socketAddressAddress = NativeMemory.address(socketAddress);
-    private final SocketIo io = new SocketIo();
-
-    private final Registrations<KqueueChannel> channels = new Registrations<>();
 
     KqueueReactor(ReactorOptions options) throws IOException {
         super(options);
@@ -159,62 +146,21 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
 
     /** Triggers the wake-up event (or writes the pipe); any thread. */
     @Override
-    protected void wakeUpKernel() {
-        synchronized (wakeLock) {
-            if (wakeClosed) {
-                return;
-            }
-            try {
-                if (wakeWriteFd >= 0) {
-                    NativeMemory.putLong(triggerAddress, 1);
-                    Posix.write(wakeWriteFd, triggerAddress, 1);
-                } else {
-                    KqueueNative.kevent(kq, triggerAddress, 1, 0, 0, null);
-                }
-            } catch (IOException e) {
-                log.warn("waking the reactor failed", e);
-            }
+    protected void wake() throws IOException {
+        if (wakeWriteFd >= 0) {
+            NativeMemory.putLong(triggerAddress, 1);
+            Posix.write(wakeWriteFd, triggerAddress, 1);
+        } else {
+            KqueueNative.kevent(kq, triggerAddress, 1, 0, 0, null);
         }
-    }
-
-    // Scratch native memory for the reactor thread.
-
-    @Override
-    public long scratchAddress() {
-        return scratchAddress;
-    }
-
-    @Override
-    public ByteBuffer socketAddress() {
-        return socketAddress;
-    }
-
-    @Override
-    public long socketAddressAddress() {
-        return socketAddressAddress;
-    }
-
-
-
-    /** Socket I/O with this reactor's native buffers; reactor thread only. */
-    @Override
-    public SocketIo io() {
-        return io;
     }
 
     // Registrations and changes.
 
-    /** Puts {@code channel} in the table under a fresh id and returns its udata. */
-    long register(KqueueChannel channel) {
-        return channels.add(channel);
-    }
-
-    /**
-     * Removes {@code channel} from the table unless a newer registration took its descriptor,
-     * and drops its pending changes; called just before the descriptor is closed.
-     */
-    void unregister(KqueueChannel channel) {
-        channels.remove(channel);
+    /** Also drops {@code channel}'s pending changes: its descriptor is about to be closed. */
+    @Override
+    public void unregister(KqueueChannel channel) {
+        super.unregister(channel);
         changes.removeDescriptor(channel.fd());
     }
 
@@ -327,48 +273,21 @@ final class KqueueReactor extends EventLoop implements DescriptorReactor {
         }
     }
 
-    /** A connection closed; its handler hears of it after the current callback. */
-    void closed(KqueueConnection connection) {
-        notifyClosedLater(connection);
-    }
-
-    void forget(KqueueListener listener) {
-        listenerClosed(listener);
-    }
-
     @Override
-    protected void closeRegistrations() {
-        channels.all().forEach(KqueueChannel::close);
-    }
-
-    @Override
-    protected void closeKernelResources() {
-        synchronized (wakeLock) {
-            wakeClosed = true;
-            if (wakeReadFd >= 0) {
-                closeQuietly(wakeReadFd);
-                closeQuietly(wakeWriteFd);
-            }
-            closeQuietly(kq);
+    protected void closeKernel() {
+        if (wakeReadFd >= 0) {
+            closeQuietly(wakeReadFd);
+            closeQuietly(wakeWriteFd);
         }
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            Posix.close(fd);
-        } catch (IOException e) {
-            log.warn("closing descriptor {} failed", fd, e);
-        }
+        closeQuietly(kq);
     }
 
     /** What a registration is: a listener or a connection. */
-    interface KqueueChannel extends Registrations.Entry {
+    interface KqueueChannel extends DescriptorEventLoop.Channel {
         /** An event of {@code filter} (EVFILT_READ or EVFILT_WRITE), with its flags and data. */
         void onReady(short filter, int flags, long data);
 
         /** The kernel refused a change of {@code filter}. */
         void onError(short filter, int errno);
-
-        void close();
     }
 }
