@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
 import jnr.ffi.Pointer;
@@ -31,6 +32,7 @@ public final class Processes {
     public static final int SIGTTIN = 21;
     public static final int SIGTTOU = 22;
 
+    private static final long SIG_DFL = 0;
     private static final int ECHILD = 10;
     private static final int ESRCH = 3;
     private static final int PR_SET_PDEATHSIG = 1;
@@ -79,6 +81,9 @@ public final class Processes {
         @SaveError int waitpid(int pid, long statusPointer, int options);
 
         @SaveError int kill(int pid, int signal);
+
+        /** The previous handler's address; {@link #SIG_DFL} is 0 on every supported system. */
+        long signal(int signal, long handler);
 
         int getpid();
 
@@ -255,6 +260,22 @@ public final class Processes {
                 throw Posix.error("waitpid", errno);
             }
         }
+    }
+
+    /**
+     * Runs {@code action} with the signal's number, on the JVM's signal thread, whenever
+     * {@code name} ("INT", "HUP"...) arrives, whatever the process started with. The JVM leaves
+     * SIGHUP, SIGINT and SIGTERM alone when they were ignored at its start (a background job of a
+     * non-interactive shell ignores SIGINT, nohup SIGHUP), and its handler would then never run;
+     * a server must answer them wherever it was started, as gunicorn and nginx do, so the
+     * default action is put back first.
+     */
+    public static void handleSignal(String name, IntConsumer action) {
+        sun.misc.Signal signal = new sun.misc.Signal(name);
+        if (LIB != null) {
+            LIB.signal(signal.getNumber(), SIG_DFL);
+        }
+        sun.misc.Signal.handle(signal, received -> action.accept(received.getNumber()));
     }
 
     /** Sends {@code signal}; false when the process is already gone. */

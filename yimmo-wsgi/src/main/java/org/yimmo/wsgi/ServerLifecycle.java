@@ -147,7 +147,7 @@ final class ServerLifecycle {
     }
 
     private static void handle(String signal, Runnable action) {
-        sun.misc.Signal.handle(new sun.misc.Signal(signal), received -> action.run());
+        Processes.handleSignal(signal, received -> action.run());
     }
 
     /**

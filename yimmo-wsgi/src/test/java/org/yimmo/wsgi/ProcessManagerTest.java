@@ -272,6 +272,17 @@ class ProcessManagerTest {
         assertFalse(server.log().contains("slow done"));
     }
 
+    /** Started with them ignored (a script's background job, nohup), the manager still answers SIGINT. */
+    @Test
+    void answersSigintThatItStartedWithIgnored() throws Exception {
+        WsgiProcess server = processes.track(WsgiProcess.startWithSignalsIgnored(Map.of(), "-p", "2", "workers_app:app"));
+        awaitReady(server, 0, 2);
+        assertEquals(0, server.ignoredSignals() & (1L << Processes.SIGINT - 1), "SIGINT handled");
+        server.signal(Processes.SIGINT);
+        server.awaitLog(0, "SIGINT: stopping gracefully", Duration.ofSeconds(10));
+        assertEquals(0, server.awaitExit(Duration.ofSeconds(40)), () -> "exit after SIGINT; log:\n" + server.log());
+    }
+
     @Test
     void plainPortNextToTlsIsServedByEveryWorkerWithItsScheme(@TempDir Path dir) throws Exception {
         TestCertificate certificate = TestCertificate.make(dir);

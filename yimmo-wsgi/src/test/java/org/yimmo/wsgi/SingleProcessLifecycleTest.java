@@ -156,6 +156,21 @@ class SingleProcessLifecycleTest {
         server.close();
     }
 
+    /** Started with them ignored (a script's background job, nohup), it still answers its signals. */
+    @Test
+    void answersSigintAndSighupThatItStartedWithIgnored() throws Exception {
+        WsgiProcess server = processes.track(WsgiProcess.startWithSignalsIgnored(Map.of(), "workers_app:app"));
+        long mask = (1L << Processes.SIGHUP - 1) | (1L << Processes.SIGINT - 1) | (1L << Processes.SIGTERM - 1);
+        assertEquals(0, server.ignoredSignals() & mask, "SIGHUP, SIGINT and SIGTERM handled");
+        String before = get(server, "/pid");
+        server.signal(Processes.SIGHUP);
+        String log = server.awaitLog(0, "yimmo-wsgi stopped", RESTART);
+        server.awaitLog(log.indexOf("yimmo-wsgi stopped"), "serving workers_app:app", RESTART);
+        assertEquals(before, get(server, "/pid"), "reloaded in place");
+        server.signal(Processes.SIGINT);
+        assertEquals(0, server.awaitExit(Duration.ofSeconds(30)));
+    }
+
     @Test
     void secondSigintStopsAtOnce() throws Exception {
         WsgiProcess server = processes.track(WsgiProcess.start(Map.of(), "workers_app:app"));

@@ -65,6 +65,30 @@ final class WsgiProcess implements AutoCloseable {
     }
 
     /**
+     * As {@link #start}, with SIGHUP, SIGINT and SIGTERM ignored from the start, as a background
+     * job of a script or nohup starts it (the shell that sets them up execs the server: same pid).
+     */
+    static WsgiProcess startWithSignalsIgnored(Map<String, String> environment, String... args)
+            throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>(List.of("bash", "-c", "trap '' HUP INT TERM; exec \"$@\"", "bash"));
+        full.addAll(command(new ArrayList<>(List.of("--port", "0"))));
+        full.addAll(List.of(args));
+        WsgiProcess server = new WsgiProcess(full, environment);
+        server.awaitListening();
+        return server;
+    }
+
+    /** The signals this process ignores, as a mask (bit N-1 for signal N), from /proc. */
+    long ignoredSignals() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16);
+            }
+        }
+        throw new AssertionError("no SigIgn line for " + process.pid());
+    }
+
+    /**
      * Starts {@code yimmo-wsgi --port 0 ARGS...} and waits until it listens.
      *
      * @param environment added to the child's environment (e.g. YIMMO_TEST_VALIDATE=1)

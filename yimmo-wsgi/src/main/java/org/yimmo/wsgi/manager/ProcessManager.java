@@ -348,8 +348,7 @@ public final class ProcessManager {
 
     private void installSignalHandlers() {
         for (String name : List.of("TERM", "INT", "HUP", "TTIN", "TTOU")) {
-            sun.misc.Signal signal = new sun.misc.Signal(name);
-            sun.misc.Signal.handle(signal, received -> post(new ManagerEvent.Signal(received.getNumber())));
+            Processes.handleSignal(name, received -> post(new ManagerEvent.Signal(received)));
         }
     }
 
