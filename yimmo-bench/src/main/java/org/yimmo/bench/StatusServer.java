@@ -44,7 +44,8 @@ public final class StatusServer {
             .build();
     private static final List<Setting<?>> SETTINGS = List.of(CoreSettings.CONFIG, CoreSettings.LOG_LEVEL,
             CoreSettings.PORT, CoreSettings.BIND, CoreSettings.IDLE_TIMEOUT, CoreSettings.REACTOR,
-            WsgiSettings.TLS_CERT, WsgiSettings.TLS_KEY, WsgiSettings.TLS_ENGINE, TLS_PORT, TLS_TASKS);
+            WsgiSettings.TLS_CERT, WsgiSettings.TLS_KEY, WsgiSettings.TLS_ENGINE, WsgiSettings.TLS_LIBRARY, TLS_PORT,
+            TLS_TASKS);
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     private static final ByteBuffer OK = ByteBuffer.wrap("OK".getBytes(StandardCharsets.US_ASCII));
     private static final ByteBuffer NOT_FOUND = ByteBuffer.wrap("Not Found\n".getBytes(StandardCharsets.US_ASCII));
@@ -73,7 +74,7 @@ public final class StatusServer {
                         () -> new IllegalArgumentException("--tls-port needs --tls-cert and --tls-key")),
                         config.find(WsgiSettings.TLS_KEY).orElseThrow(
                                 () -> new IllegalArgumentException("--tls-port needs --tls-cert and --tls-key"))),
-                        config.get(WsgiSettings.TLS_ENGINE));
+                        config.get(WsgiSettings.TLS_ENGINE), config.find(WsgiSettings.TLS_LIBRARY).orElse(null));
                 if (config.get(TLS_TASKS).equals("inline")) {
                     tls = tls.withDelegatedTasks(null);
                 }

@@ -203,6 +203,22 @@ public final class WsgiSettings {
             .envDescription("TLS engine: auto, openssl, boringssl or jdk")
             .build();
 
+    /**
+     * The libssl the openssl or boringssl engine loads, when not the one it finds by itself: a
+     * newer OpenSSL, or a BoringSSL the operator builds and keeps up to date.
+     */
+    public static final Setting<Path> TLS_LIBRARY = Setting.builder("TLS library", Parsers.path())
+            .longOption("--tls-library")
+            .env("YIMMO_TLS_LIBRARY")
+            .yaml("wsgi.tls.library")
+            .off()
+            .metavar("FILE")
+            .example("/opt/boringssl/lib/libssl.so")
+            .description("The libssl file of --tls-engine openssl or boringssl, its libcrypto beside it "
+                    + "(default: the system's OpenSSL; Debian's android-libboringssl)")
+            .envDescription("libssl file for the openssl or boringssl TLS engine")
+            .build();
+
     /** An extra plain-HTTP listener next to the TLS one (health checks, redirects). */
     public static final Setting<Integer> PLAIN_PORT = Setting.builder("plain HTTP port", Parsers.integer(0, 65535))
             .longOption("--plain-port")
@@ -215,7 +231,8 @@ public final class WsgiSettings {
             .build();
 
     /** The TLS settings, checked together by {@link WsgiTls}. */
-    public static final List<Setting<?>> TLS = List.of(TLS_CERT, TLS_KEY, TLS_KEY_PASSWORD, TLS_ENGINE, PLAIN_PORT);
+    public static final List<Setting<?>> TLS = List.of(TLS_CERT, TLS_KEY, TLS_KEY_PASSWORD, TLS_ENGINE, TLS_LIBRARY,
+            PLAIN_PORT);
 
     private WsgiSettings() {
     }

@@ -45,7 +45,8 @@ public record WsgiTls(TlsContext context, String plainListen) {
         String password = config.find(WsgiSettings.TLS_KEY_PASSWORD).orElse(null);
         try {
             TlsContext context = TlsContext.load(new TlsConfig(cert.value(), key.value(),
-                    password == null ? null : password.toCharArray()), config.get(WsgiSettings.TLS_ENGINE));
+                    password == null ? null : password.toCharArray()), config.get(WsgiSettings.TLS_ENGINE),
+                    config.find(WsgiSettings.TLS_LIBRARY).orElse(null));
             return new WsgiTls(context, plain.isSet() ? config.get(CoreSettings.BIND) + ":" + plain.value() : null);
         } catch (TlsSetupException e) {
             throw new ConfigException("cannot serve TLS: " + e.getMessage(), e);

@@ -121,6 +121,18 @@ class WsgiTlsTest {
         }
     }
 
+    /** A libssl chosen by its path: here Debian's BoringSSL, named where the engine would find it anyway. */
+    @Test
+    void shouldLoadTheTlsLibraryNamed() throws Exception {
+        Path boringssl = Path.of("/usr/lib/x86_64-linux-gnu/android/libssl.so.0");
+        try (ServerProcess server = ServerProcess.start(List.of("-P", "0", "--tls-cert", cert.toString(),
+                "--tls-key", key.toString(), "--tls-engine", "boringssl", "--tls-library", boringssl.toString(),
+                "report:app"), Map.of())) {
+            assertContains(get("https://127.0.0.1:" + server.port() + "/x"), "\"https\": \"on\"");
+            assertContains(server.stderr(), "TLS by boringssl (BoringSSL)");
+        }
+    }
+
     @Test
     void shouldChooseOpenSslByDefault() throws Exception {
         try (ServerProcess server = ServerProcess.start(List.of("-P", "0", "--tls-cert", cert.toString(),
@@ -156,6 +168,14 @@ class WsgiTlsTest {
                 "cannot serve TLS: certificate file " + missing + " does not exist");
         assertUsageError(List.of("--tls-cert", cert.toString(), "--tls-key", cert.toString(), "report:app"), Map.of(),
                 "cannot serve TLS: private key file " + cert + " holds no PEM private key");
+        Path noLibrary = dir.resolve("libssl.so.3");
+        assertUsageError(List.of("--tls-engine", "openssl", "--tls-library", noLibrary.toString(), "--tls-cert",
+                cert.toString(), "--tls-key", key.toString(), "report:app"), Map.of(),
+                "cannot serve TLS: TLS engine 'openssl' cannot be used: TLS library " + noLibrary + " does not exist");
+        assertUsageError(List.of("--tls-library", "/usr/lib/x86_64-linux-gnu/libssl.so.3", "--tls-cert",
+                cert.toString(), "--tls-key", key.toString(), "report:app"), Map.of(),
+                "cannot serve TLS: a TLS library (/usr/lib/x86_64-linux-gnu/libssl.so.3) is for an engine that loads"
+                        + " one: name it (openssl or boringssl), not auto");
         assertUsageError(List.of("--tls-engine", "wolfssl", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
                 "report:app"), Map.of(), "invalid TLS engine: 'wolfssl' from command line option --tls-engine: expected one"
                         + " of auto, openssl, boringssl, jdk");

@@ -105,7 +105,24 @@ public final class TlsContext {
      *                           be used
      */
     public static TlsContext load(TlsConfig config, String engine) {
+        return load(config, engine, null);
+    }
+
+    /**
+     * As {@link #load(TlsConfig, String)}, with the engine's native library chosen by its path
+     * (a libssl the operator built or keeps up to date) rather than found where the engine looks
+     * by default; only for an engine named, and one that loads a library.
+     *
+     * @param library the library's file, or null for the engine's default
+     * @throws TlsSetupException as {@link #load(TlsConfig, String)}, or naming the library and
+     *                           why it cannot be used
+     */
+    public static TlsContext load(TlsConfig config, String engine, Path library) {
         Objects.requireNonNull(engine, "engine");
+        if (library != null && (engine.equals(ENGINE_AUTO) || engine.equals(ENGINE_JDK))) {
+            throw new TlsSetupException("a TLS library (" + library + ") is for an engine that loads one: name it"
+                    + " (openssl or boringssl), not " + engine);
+        }
         List<X509Certificate> chain = PemFiles.readCertificates(config.certificate());
         char[] password = config.password();
         PrivateKey key;
@@ -128,7 +145,7 @@ public final class TlsContext {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys.getKeyManagers(), null, new SecureRandom());
             TlsContext jdk = of(context);
-            return engine.equals(ENGINE_JDK) ? jdk : jdk.withProvidedEngines(engine, chain, key);
+            return engine.equals(ENGINE_JDK) ? jdk : jdk.withProvidedEngines(engine, library, chain, key);
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new TlsSetupException("cannot use certificate " + config.certificate() + " with key "
                     + config.privateKey() + ": " + e.getMessage(), e);
@@ -169,7 +186,7 @@ public final class TlsContext {
         return provided == null ? ENGINE_JDK : provided.provider().name() + " (" + provided.factory().describe() + ")";
     }
 
-    private TlsContext withProvidedEngines(String engine, List<X509Certificate> chain, PrivateKey key) {
+    private TlsContext withProvidedEngines(String engine, Path library, List<X509Certificate> chain, PrivateKey key) {
         boolean auto = engine.equals(ENGINE_AUTO);
         List<String> names = new ArrayList<>();
         for (TlsEngineProvider provider : ServiceLoader.load(TlsEngineProvider.class, TlsContext.class.getClassLoader())) {
@@ -178,9 +195,9 @@ public final class TlsContext {
                 continue;
             }
             try {
-                TlsEngineFactory factory = provider.newFactory(chain, key, applicationProtocols);
+                TlsEngineFactory factory = provider.newFactory(chain, key, applicationProtocols, library);
                 return new TlsContext(sslContext, applicationProtocols, delegatedTasks,
-                        new ProvidedEngines(provider, chain, key, factory));
+                        new ProvidedEngines(provider, library, chain, key, factory));
             } catch (TlsSetupException e) {
                 if (!auto) {
                     throw new TlsSetupException("TLS engine '" + engine + "' cannot be used: " + e.getMessage(), e);
@@ -319,11 +336,11 @@ public final class TlsContext {
     }
 
     /** A provider's engines, with what they were made from, to make them again for other ALPN names. */
-    private record ProvidedEngines(TlsEngineProvider provider, List<X509Certificate> chain, PrivateKey key,
-            TlsEngineFactory factory) {
+    private record ProvidedEngines(TlsEngineProvider provider, Path library, List<X509Certificate> chain,
+            PrivateKey key, TlsEngineFactory factory) {
 
         ProvidedEngines withApplicationProtocols(List<String> protocols) {
-            return new ProvidedEngines(provider, chain, key, provider.newFactory(chain, key, protocols));
+            return new ProvidedEngines(provider, library, chain, key, provider.newFactory(chain, key, protocols, library));
         }
     }
 

@@ -1,5 +1,6 @@
 package org.yimmo.core.tls;
 
+import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -39,4 +40,18 @@ public interface TlsEngineProvider {
      *                           saying why
      */
     TlsEngineFactory newFactory(List<X509Certificate> chain, PrivateKey key, List<String> applicationProtocols);
+
+    /**
+     * As {@link #newFactory(List, PrivateKey, List)}, on the native library at {@code library}
+     * (null: the engine's default one). An engine that loads no library refuses a path.
+     *
+     * @throws TlsSetupException naming the library and why it cannot be used
+     */
+    default TlsEngineFactory newFactory(List<X509Certificate> chain, PrivateKey key, List<String> applicationProtocols,
+            Path library) {
+        if (library != null) {
+            throw new TlsSetupException("TLS engine '" + name() + "' loads no library of the operator's choosing");
+        }
+        return newFactory(chain, key, applicationProtocols);
+    }
 }

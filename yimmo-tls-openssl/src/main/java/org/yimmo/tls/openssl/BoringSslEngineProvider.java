@@ -10,7 +10,7 @@ package org.yimmo.tls.openssl;
 public final class BoringSslEngineProvider extends LibsslEngineProvider {
 
     public BoringSslEngineProvider() {
-        super(Flavor.BORINGSSL, null, null);
+        super(Flavor.BORINGSSL);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.yimmo.tls.openssl;
 
+import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -15,14 +16,9 @@ import org.yimmo.core.tls.TlsSetupException;
 abstract class LibsslEngineProvider implements TlsEngineProvider {
 
     private final Flavor flavor;
-    /** Library names to try instead of the flavor's; null for its default library. */
-    private final String[] sslNames;
-    private final String[] cryptoNames;
 
-    LibsslEngineProvider(Flavor flavor, String[] sslNames, String[] cryptoNames) {
+    LibsslEngineProvider(Flavor flavor) {
         this.flavor = flavor;
-        this.sslNames = sslNames;
-        this.cryptoNames = cryptoNames;
     }
 
     @Override
@@ -32,10 +28,16 @@ abstract class LibsslEngineProvider implements TlsEngineProvider {
 
     @Override
     public TlsEngineFactory newFactory(List<X509Certificate> chain, PrivateKey key, List<String> applicationProtocols) {
+        return newFactory(chain, key, applicationProtocols, null);
+    }
+
+    /** {@code library}: a libssl file; its libcrypto is the file beside it named alike. */
+    @Override
+    public TlsEngineFactory newFactory(List<X509Certificate> chain, PrivateKey key, List<String> applicationProtocols,
+            Path library) {
         if (chain.isEmpty()) {
             throw new TlsSetupException("no certificate");
         }
-        OpenSsl library = sslNames == null ? OpenSsl.library(flavor) : OpenSsl.load(flavor, sslNames, cryptoNames);
-        return new OpenSslContext(library, chain, key, applicationProtocols);
+        return new OpenSslContext(OpenSsl.library(flavor, library), chain, key, applicationProtocols);
     }
 }

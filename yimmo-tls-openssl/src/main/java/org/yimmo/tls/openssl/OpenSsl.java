@@ -4,7 +4,11 @@ import com.kenai.jffi.Library;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.EnumMap;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.yimmo.core.tls.TlsSetupException;
 import org.yimmo.posix.NativeMemory;
@@ -39,7 +43,8 @@ final class OpenSsl {
     /** Frees SSL_CTXs and SSLs whose Java owners were dropped without being closed. */
     static final Cleaner CLEANER = Cleaner.create();
 
-    private static final Map<Flavor, Object> DEFAULTS = new EnumMap<>(Flavor.class);
+    /** Each library loaded, by flavor and file (null: the flavor's default): an OpenSsl or why not. */
+    private static final Map<List<Object>, Object> LOADED = new HashMap<>();
 
     final Flavor flavor;
     final LibSsl lib;
@@ -62,13 +67,17 @@ final class OpenSsl {
         this.memMethod = lib.BIO_s_mem();
     }
 
-    /** The flavor's default library; the same instance every time. */
-    static OpenSsl library(Flavor flavor) {
+    /**
+     * The flavor's library: its default one, or the libssl at {@code file} with the libcrypto
+     * beside it ({@code libssl.so.3} and {@code libcrypto.so.3}, {@code libssl.so} and
+     * {@code libcrypto.so}); the same instance every time.
+     */
+    static OpenSsl library(Flavor flavor, Path file) {
         Object loaded;
-        synchronized (DEFAULTS) {
-            loaded = DEFAULTS.computeIfAbsent(flavor, f -> {
+        synchronized (LOADED) {
+            loaded = LOADED.computeIfAbsent(Arrays.asList(flavor, file), k -> {
                 try {
-                    return load(f, f.sslNames, f.cryptoNames);
+                    return file == null ? load(flavor, flavor.sslNames, flavor.cryptoNames) : load(flavor, file);
                 } catch (TlsSetupException e) {
                     return e;
                 }
@@ -78,6 +87,22 @@ final class OpenSsl {
             throw failure;
         }
         return (OpenSsl) loaded;
+    }
+
+    private static OpenSsl load(Flavor flavor, Path file) {
+        String name = file.getFileName().toString();
+        if (!name.startsWith("libssl")) {
+            throw new TlsSetupException("TLS library " + file + " is not a libssl (its libcrypto is found beside it"
+                    + " by the name)");
+        }
+        Path crypto = file.resolveSibling("libcrypto" + name.substring("libssl".length()));
+        for (Path required : List.of(file, crypto)) {
+            if (!Files.isRegularFile(required)) {
+                throw new TlsSetupException("TLS library " + required + " does not exist");
+            }
+        }
+        return load(flavor, new String[] {file.toAbsolutePath().toString()},
+                new String[] {crypto.toAbsolutePath().toString()});
     }
 
     /**

@@ -7,6 +7,6 @@ package org.yimmo.tls.openssl;
 public final class OpenSslEngineProvider extends LibsslEngineProvider {
 
     public OpenSslEngineProvider() {
-        super(Flavor.OPENSSL, null, null);
+        super(Flavor.OPENSSL);
     }
 }

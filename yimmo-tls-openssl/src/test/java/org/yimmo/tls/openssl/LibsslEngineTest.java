@@ -31,6 +31,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.yimmo.core.tls.TestCertificates;
@@ -350,7 +351,7 @@ abstract class LibsslEngineTest {
         TlsContext context = TlsContext.load(new TlsConfig(cert, keyFile), flavor().engineName);
         assertTrue(context.engine().startsWith(flavor().engineName + " (" + flavor().versionPrefix), context.engine());
 
-        OpenSslContext factory = new OpenSslContext(OpenSsl.library(flavor()), certificates(cert),
+        OpenSslContext factory = new OpenSslContext(OpenSsl.library(flavor(), null), certificates(cert),
                 privateKey(keyFile, keyType.equals("ec") ? "EC" : "RSA"), List.of("http/1.1"));
         for (String version : List.of("TLSv1.3", "TLSv1.2")) {
             EnginePair pair = new EnginePair(factory, trusting(cert), version, "http/1.1");
@@ -372,7 +373,7 @@ abstract class LibsslEngineTest {
                 "-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "ext");
         List<X509Certificate> leafAndCa = new ArrayList<>(certificates(dir.resolve("leaf.pem")));
         leafAndCa.addAll(certificates(dir.resolve("ca.pem")));
-        OpenSslContext factory = new OpenSslContext(OpenSsl.library(flavor()), leafAndCa,
+        OpenSslContext factory = new OpenSslContext(OpenSsl.library(flavor(), null), leafAndCa,
                 privateKey(dir.resolve("leaf.key"), "EC"), List.of());
         EnginePair pair = new EnginePair(factory, trusting(dir.resolve("ca.pem")), "TLSv1.3");
         pair.handshake();
@@ -380,11 +381,26 @@ abstract class LibsslEngineTest {
     }
 
     @Test
-    void shouldSayWhenTheLibraryCannotBeLoaded() {
-        LibsslEngineProvider missing = new LibsslEngineProvider(flavor(), new String[] {"no-such-ssl-library"},
-                new String[] {"no-such-crypto-library"}) { };
-        TlsSetupException e = assertThrows(TlsSetupException.class, () -> missing.newFactory(chain, key, List.of()));
-        assertTrue(e.getMessage().contains("cannot load " + flavor().versionPrefix), e.getMessage());
+    void shouldLoadTheLibraryAtAPathAndSayWhyOneCannotBeLoaded(@TempDir Path dir) throws Exception {
+        LibsslEngineProvider provider = new LibsslEngineProvider(flavor()) { };
+        Path installed = Path.of(flavor() == Flavor.OPENSSL ? "/usr/lib/x86_64-linux-gnu/libssl.so.3" : flavor().sslNames[0]);
+        EnginePair pair = new EnginePair((OpenSslContext) provider.newFactory(chain, key, List.of(), installed), client,
+                "TLSv1.3");
+        pair.handshake();
+        assertEquals("TLSv1.3", pair.server.getSession().getProtocol());
+
+        Path missing = dir.resolve("libssl.so.3");
+        assertEquals("TLS library " + missing + " does not exist", assertThrows(TlsSetupException.class,
+                () -> provider.newFactory(chain, key, List.of(), missing)).getMessage());
+        Path notLibssl = dir.resolve("libtls.so");
+        assertTrue(assertThrows(TlsSetupException.class, () -> provider.newFactory(chain, key, List.of(), notLibssl))
+                .getMessage().startsWith("TLS library " + notLibssl + " is not a libssl"));
+        Path garbage = Files.writeString(dir.resolve("libssl.so.9"), "not a library");
+        Files.writeString(dir.resolve("libcrypto.so.9"), "not a library");
+        TlsSetupException e = assertThrows(TlsSetupException.class, () -> provider.newFactory(chain, key, List.of(), garbage));
+        assertTrue(e.getMessage().startsWith("cannot load " + flavor().versionPrefix + "'s libssl (tried " + garbage + "): "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("Debian's package: " + flavor().debianPackage), e.getMessage());
     }
 
     @Test
@@ -413,7 +429,7 @@ abstract class LibsslEngineTest {
      */
     @Test
     void shouldKeepTheLibraryOutOfTheGlobalSymbolScope() {
-        assertEquals(flavor(), OpenSsl.library(flavor()).flavor);
+        assertEquals(flavor(), OpenSsl.library(flavor(), null).flavor);
         for (String symbol : List.of("SSL_new", "SSL_CTX_new", "BIO_new", "ERR_get_error")) {
             assertEquals(0, com.kenai.jffi.Library.getDefault().getSymbolAddress(symbol), symbol + " is global");
         }
@@ -425,7 +441,7 @@ abstract class LibsslEngineTest {
     abstract Flavor flavor();
 
     private OpenSslContext context(List<X509Certificate> chain, PrivateKey key, String... alpn) {
-        return new OpenSslContext(OpenSsl.library(flavor()), chain, key, List.of(alpn));
+        return new OpenSslContext(OpenSsl.library(flavor(), null), chain, key, List.of(alpn));
     }
 
     private EnginePair established(String version) throws SSLException {
