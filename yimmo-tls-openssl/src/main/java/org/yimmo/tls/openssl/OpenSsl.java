@@ -150,7 +150,9 @@ final class OpenSsl {
      */
     String errors(String fallback) {
         StringBuilder text = null;
-        for (long error; (error = lib.ERR_get_error()) != 0; ) {
+        // BoringSSL returns a uint32_t, whose upper half of the register the ABI leaves undefined;
+        // OpenSSL's unsigned long holds a code that fits in 32 bits too.
+        for (long error; (error = lib.ERR_get_error() & 0xffff_ffffL) != 0; ) {
             ByteBuffer buffer = Scratch.get().errorText;
             long address = NativeMemory.address(buffer);
             lib.ERR_error_string_n(error, address, buffer.capacity());
