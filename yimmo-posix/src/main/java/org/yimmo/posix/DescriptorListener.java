@@ -3,30 +3,27 @@ package org.yimmo.posix;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.yimmo.core.net.Connection;
-import org.yimmo.core.net.ConnectionHandler;
 import org.yimmo.core.net.ListenAddress;
-import org.yimmo.core.net.Listener;
 import org.yimmo.core.net.ProtocolFactory;
+import org.yimmo.core.reactor.EventLoopListener;
 import org.yimmo.core.timer.TimerTask;
 
 /**
  * A listening socket on a raw descriptor: what the native backends' listeners share. It accepts
  * a bounded batch per turn and gives each connection its handler; after a failed accept
  * (typically EMFILE) it stops watching the socket for a while instead of spinning on a readiness
- * it cannot act on. A backend adds how the socket is watched in its kernel.
+ * it cannot act on (the lifecycle is {@link EventLoopListener}'s). A backend adds how the socket
+ * is watched in its kernel.
  *
  * <p>Threading: binding runs on the caller's thread (errors reach the caller), accepting on the
  * reactor thread; {@link #close()} from any thread, the descriptor itself being closed on the
  * reactor thread while the loop runs.
  */
-public abstract class DescriptorListener implements Listener {
+public abstract class DescriptorListener extends EventLoopListener {
 
     private static final Logger log = LoggerFactory.getLogger(DescriptorListener.class);
     /** The accept queue's length asked of the kernel. */
@@ -35,27 +32,19 @@ public abstract class DescriptorListener implements Listener {
     private static final long ACCEPT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final DescriptorReactor reactor;
-    private final ListenAddress address;
     protected final int fd;
-    private final ProtocolFactory protocol;
-    private final SocketAddress localAddress;
     /** Accepted connections share the listener's local address unless it is a wildcard. */
     private final boolean wildcard;
-    private final Path ownedSocketFile;
-    private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean fdClosed = new AtomicBoolean();
     /** Made up front: after EMFILE no class can be loaded, not even a lambda's. */
     private final TimerTask resumeAccepting = (timerId, now) -> resume();
 
     protected DescriptorListener(DescriptorReactor reactor, ListenAddress address, ListeningSocket socket,
             ProtocolFactory protocol) {
+        super(address, socket.localAddress(), protocol, socket.ownedSocketFile());
         this.reactor = reactor;
-        this.address = address;
         this.fd = socket.fd();
-        this.protocol = protocol;
-        this.localAddress = socket.localAddress();
-        this.wildcard = SocketAddresses.isWildcard(localAddress);
-        this.ownedSocketFile = socket.ownedSocketFile();
+        this.wildcard = SocketAddresses.isWildcard(localAddress());
     }
 
     // ---------------------------------------------------------------- what a backend supplies
@@ -84,14 +73,14 @@ public abstract class DescriptorListener implements Listener {
 
     /** Enters the table and starts watching; reactor thread. */
     public final void register() {
-        if (closed.get()) {
+        if (isClosed()) {
             return;
         }
         enterTable();
         try {
             watch();
         } catch (IOException e) {
-            log.error("cannot register listener {}", address, e);
+            log.error("cannot register listener {}", address(), e);
             close();
         }
     }
@@ -102,7 +91,7 @@ public abstract class DescriptorListener implements Listener {
         ByteBuffer peer = reactor.socketAddress();
         long peerAddress = reactor.socketAddressAddress();
         long lengthPointer = reactor.scratchAddress();
-        for (int i = 0; i < limit && !closed.get(); i++) {
+        for (int i = 0; i < limit && !isClosed(); i++) {
             int accepted;
             try {
                 NativeMemory.putInt(lengthPointer, SocketAddresses.SIZE);
@@ -134,22 +123,16 @@ public abstract class DescriptorListener implements Listener {
         DescriptorConnection connection;
         try {
             SocketAddress remote = SocketAddresses.decode(peer, peerLength);
-            SocketAddress local = wildcard ? SocketAddresses.localAddress(accepted, reactor.socketAddress()) : localAddress;
+            SocketAddress local = wildcard ? SocketAddresses.localAddress(accepted, reactor.socketAddress()) : localAddress();
             connection = newConnection(accepted, remote, local);
         } catch (IOException | RuntimeException e) {
-            log.debug("dropping a connection on {} that failed at once: {}", address, e.getMessage());
+            log.debug("dropping a connection on {} that failed at once: {}", address(), e.getMessage());
             Posix.close(accepted);
             return;
         }
-        try {
-            connection.setHandler(protocol.newHandler(connection));
-        } catch (RuntimeException e) {
-            log.error("protocol on {} failed to make a handler", address, e);
-            connection.setHandler(new NoHandler());
-            connection.closeWith(e);
-            return;
+        if (giveHandler(connection)) {
+            connection.register();
         }
-        connection.register();
     }
 
     /**
@@ -157,13 +140,13 @@ public abstract class DescriptorListener implements Listener {
      * of spinning on a readiness we cannot act on, and keep the loop alive.
      */
     private void pauseAccepting(Throwable cause) {
-        log.warn("accept on {} failed, pausing accepts for {} ms: {}", address,
+        log.warn("accept on {} failed, pausing accepts for {} ms: {}", address(),
                 TimeUnit.NANOSECONDS.toMillis(ACCEPT_BACKOFF_NANOS), cause.toString());
         if (watching()) {
             try {
                 unwatch();
             } catch (IOException e) {
-                log.warn("cannot pause accepting on {}", address, e);
+                log.warn("cannot pause accepting on {}", address(), e);
                 return;
             }
         }
@@ -171,13 +154,13 @@ public abstract class DescriptorListener implements Listener {
     }
 
     private void resume() {
-        if (closed.get() || watching()) {
+        if (isClosed() || watching()) {
             return;
         }
         try {
             watch();
         } catch (IOException e) {
-            log.error("cannot resume accepting on {}", address, e);
+            log.error("cannot resume accepting on {}", address(), e);
         }
     }
 
@@ -185,28 +168,10 @@ public abstract class DescriptorListener implements Listener {
         return fd;
     }
 
+    /** Once, on the closing thread: the socket file goes at once, the descriptor maybe on the loop. */
     @Override
-    public ListenAddress address() {
-        return address;
-    }
-
-    @Override
-    public SocketAddress localAddress() {
-        return localAddress;
-    }
-
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        if (ownedSocketFile != null) {
-            try {
-                Files.deleteIfExists(ownedSocketFile);
-            } catch (IOException e) {
-                log.warn("cannot remove socket file {}: {}", ownedSocketFile, e.getMessage());
-            }
-        }
+    protected final void release() {
+        removeSocketFile();
         if (reactor.inReactorThread() || !reactor.hasOwner() || reactor.isTerminated()) {
             closeNow();
         } else {
@@ -218,7 +183,7 @@ public abstract class DescriptorListener implements Listener {
 
     /** Leaves the kernel's set and closes the descriptor, once. */
     public final void closeNow() {
-        closed.set(true);
+        markClosed();
         if (!fdClosed.compareAndSet(false, true)) {
             return;
         }
@@ -226,20 +191,8 @@ public abstract class DescriptorListener implements Listener {
         try {
             Posix.close(fd);
         } catch (IOException e) {
-            log.debug("closing listener {} failed", address, e);
+            log.debug("closing listener {} failed", address(), e);
         }
         closedNotice();
-    }
-
-    @Override
-    public String toString() {
-        return "listener " + address;
-    }
-
-    /** Stands in when the protocol could not make a handler, so the close can be reported. */
-    private static final class NoHandler implements ConnectionHandler {
-        @Override
-        public void onReadable(Connection connection) {
-        }
     }
 }

@@ -1,7 +1,6 @@
 package org.yimmo.reactor.select;
 
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
@@ -12,22 +11,19 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.yimmo.core.net.Connection;
-import org.yimmo.core.net.ConnectionHandler;
 import org.yimmo.core.net.ListenAddress;
-import org.yimmo.core.net.Listener;
 import org.yimmo.core.net.ProtocolFactory;
+import org.yimmo.core.reactor.EventLoopListener;
 
 /**
  * A listening socket on a {@link SelectReactor}: accepts a bounded batch per turn and gives each
- * connection its handler.
+ * connection its handler (the lifecycle is {@link EventLoopListener}'s).
  *
  * <p>Threading: accepting runs on the reactor thread; {@link #close()} from any thread.
  */
-final class SelectListener implements Listener, SelectReactor.SelectChannel {
+final class SelectListener extends EventLoopListener implements SelectReactor.SelectChannel {
 
     private static final Logger log = LoggerFactory.getLogger(SelectListener.class);
     private static final int BACKLOG = 1024;
@@ -35,25 +31,16 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
     private static final long ACCEPT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final SelectReactor reactor;
-    private final ListenAddress address;
     private final ServerSocketChannel channel;
-    private final ProtocolFactory protocol;
-    private final SocketAddress localAddress;
-    /** The unix socket file this listener created, deleted again on close. */
-    private final Path ownedSocketFile;
     private final boolean tcp;
-    private final AtomicBoolean closed = new AtomicBoolean();
     private SelectionKey key;
 
     private SelectListener(SelectReactor reactor, ListenAddress address, ServerSocketChannel channel,
             ProtocolFactory protocol, Path ownedSocketFile) throws IOException {
+        super(address, channel.getLocalAddress(), protocol, ownedSocketFile);
         this.reactor = reactor;
-        this.address = address;
         this.channel = channel;
-        this.protocol = protocol;
-        this.ownedSocketFile = ownedSocketFile;
-        this.localAddress = channel.getLocalAddress();
-        this.tcp = !(localAddress instanceof UnixDomainSocketAddress);
+        this.tcp = !(localAddress() instanceof UnixDomainSocketAddress);
     }
 
     /** Binds or adopts the socket on the calling thread, so errors surface to the caller. */
@@ -113,7 +100,7 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
     }
 
     void register(Selector selector) throws IOException {
-        if (!closed.get()) {
+        if (!isClosed()) {
             key = channel.register(selector, SelectionKey.OP_ACCEPT, this);
         }
     }
@@ -121,7 +108,7 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
     @Override
     public void onReady(int readyOps) {
         int limit = reactor.options().acceptsPerTurn();
-        for (int i = 0; i < limit && !closed.get(); i++) {
+        for (int i = 0; i < limit && !isClosed(); i++) {
             try {
                 SocketChannel accepted = channel.accept();
                 if (accepted == null) {
@@ -132,7 +119,7 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
                 // Typically EMFILE, on accept or on a class the JVM cannot load without a free
                 // descriptor. The pending connection stays queued: pause instead of spinning on
                 // a readiness we cannot act on, and keep the loop alive.
-                log.warn("accept on {} failed, pausing accepts for {} ms: {}", address,
+                log.warn("accept on {} failed, pausing accepts for {} ms: {}", address(),
                         TimeUnit.NANOSECONDS.toMillis(ACCEPT_BACKOFF_NANOS), t.toString());
                 pauseAccepting();
                 return;
@@ -149,7 +136,7 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
             }
             connection = new SelectConnection(reactor, accepted, null);
         } catch (IOException e) {
-            log.debug("dropping a connection on {} that failed at once: {}", address, e.getMessage());
+            log.debug("dropping a connection on {} that failed at once: {}", address(), e.getMessage());
             try {
                 accepted.close();
             } catch (IOException ignored) {
@@ -157,15 +144,9 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
             }
             return;
         }
-        try {
-            connection.setHandler(protocol.newHandler(connection));
-        } catch (RuntimeException e) {
-            log.error("protocol on {} failed to make a handler", address, e);
-            connection.setHandler(new NoHandler());
-            connection.closeWith(e);
-            return;
+        if (giveHandler(connection)) {
+            connection.register();
         }
-        connection.register();
     }
 
     private void pauseAccepting() {
@@ -174,27 +155,15 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
         }
         key.interestOps(0);
         reactor.timers().schedule(reactor.nanoTime() + ACCEPT_BACKOFF_NANOS, (id, now) -> {
-            if (!closed.get() && key.isValid()) {
+            if (!isClosed() && key.isValid()) {
                 key.interestOps(SelectionKey.OP_ACCEPT);
             }
         });
     }
 
+    /** Once, on the closing thread: the key and the channel go, then the socket file. */
     @Override
-    public ListenAddress address() {
-        return address;
-    }
-
-    @Override
-    public SocketAddress localAddress() {
-        return localAddress;
-    }
-
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+    protected void release() {
         reactor.forget(this);
         if (key != null) {
             key.cancel();
@@ -202,26 +171,8 @@ final class SelectListener implements Listener, SelectReactor.SelectChannel {
         try {
             channel.close();
         } catch (IOException e) {
-            log.debug("closing listener {} failed", address, e);
+            log.debug("closing listener {} failed", address(), e);
         }
-        if (ownedSocketFile != null) {
-            try {
-                Files.deleteIfExists(ownedSocketFile);
-            } catch (IOException e) {
-                log.warn("cannot remove socket file {}: {}", ownedSocketFile, e.getMessage());
-            }
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "listener " + address;
-    }
-
-    /** Stands in when the protocol could not make a handler, so the close can be reported. */
-    private static final class NoHandler implements ConnectionHandler {
-        @Override
-        public void onReadable(Connection connection) {
-        }
+        removeSocketFile();
     }
 }
