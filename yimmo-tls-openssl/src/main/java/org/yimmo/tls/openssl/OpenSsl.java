@@ -120,10 +120,12 @@ final class OpenSsl {
         String last = null;
         for (String ssl : sslNames) {
             for (String crypto : cryptoNames) {
-                Library sslHandle = Library.getCachedInstance(ssl, Library.LAZY | Library.LOCAL);
-                Library cryptoHandle = sslHandle == null ? null
-                        : Library.getCachedInstance(crypto, Library.LAZY | Library.LOCAL);
-                if (cryptoHandle == null) {
+                // libcrypto first: a libssl without a RUNPATH to its own directory (a BoringSSL
+                // built by hand) finds its libcrypto only among the libraries already loaded.
+                Library cryptoHandle = Library.getCachedInstance(crypto, Library.LAZY | Library.LOCAL);
+                Library sslHandle = cryptoHandle == null ? null
+                        : Library.getCachedInstance(ssl, Library.LAZY | Library.LOCAL);
+                if (sslHandle == null) {
                     last = Library.getLastError();
                     continue;
                 }

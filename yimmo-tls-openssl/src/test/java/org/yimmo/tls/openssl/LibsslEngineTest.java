@@ -46,9 +46,9 @@ import org.yimmo.core.tls.TlsSetupException;
 abstract class LibsslEngineTest {
 
     private static TestCertificates rsa;
-    private static List<X509Certificate> chain;
-    private static PrivateKey key;
-    private static SSLContext client;
+    static List<X509Certificate> chain;
+    static PrivateKey key;
+    static SSLContext client;
 
     @BeforeAll
     static void certificates() throws Exception {
