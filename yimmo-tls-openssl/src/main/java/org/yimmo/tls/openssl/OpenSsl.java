@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +42,8 @@ final class OpenSsl {
     /** Frees SSL_CTXs and SSLs whose Java owners were dropped without being closed. */
     static final Cleaner CLEANER = Cleaner.create();
 
-    /** Each library loaded, by flavor and file (null: the flavor's default): an OpenSsl or why not. */
-    private static final Map<List<Object>, Object> LOADED = new HashMap<>();
+    /** Each library loaded: an OpenSsl, or the TlsSetupException that says why not. */
+    private static final Map<Loaded, Object> LOADED = new HashMap<>();
 
     final Flavor flavor;
     final LibSsl lib;
@@ -75,7 +74,7 @@ final class OpenSsl {
     static OpenSsl library(Flavor flavor, Path file) {
         Object loaded;
         synchronized (LOADED) {
-            loaded = LOADED.computeIfAbsent(Arrays.asList(flavor, file), k -> {
+            loaded = LOADED.computeIfAbsent(new Loaded(flavor, file), k -> {
                 try {
                     return file == null ? load(flavor, flavor.sslNames, flavor.cryptoNames) : load(flavor, file);
                 } catch (TlsSetupException e) {
@@ -169,6 +168,10 @@ final class OpenSsl {
         }
         lib.ERR_clear_error();
         return text == null ? fallback : text.toString();
+    }
+
+    /** A library's key in {@link #LOADED}: its flavor and file (null: the flavor's default). */
+    private record Loaded(Flavor flavor, Path file) {
     }
 
     /** A NUL-terminated string at {@code address}, or null. */
